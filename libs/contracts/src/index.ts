@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './ids';
+export * from './tasks';
+export * from './messaging';
+export * from './notifications';

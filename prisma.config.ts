@@ -1,0 +1,9 @@
+// Used by the Prisma CLI where its schema engine exists (the Docker image): `prisma migrate deploy|status`.
+import 'dotenv/config';
+import { defineConfig } from 'prisma/config';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/simclust' },
+});
