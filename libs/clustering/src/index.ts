@@ -1,1 +1,14 @@
-export {};
+export { popcount32, hamming64 } from './hamming';
+export { PairBuffer, pairListFrom, emptyPairList } from './pair-list';
+export type { PairList } from './pair-list';
+export { chooseChunkPlan } from './multi-index-hash-table';
+export type { ChunkPlan } from './multi-index-hash-table';
+export { CandidateIndex } from './candidate-index';
+export type { CandidateIndexOptions, Codes, DescriptorBatch } from './candidate-index';
+export { UnionFind, connectedComponents } from './grouping';
+export { verifyCandidates, verifyCandidatesAsync } from './verification';
+export type { AsyncPairVerifier, PairVerdict, PairVerifier, VerifiedEdges } from './verification';
+export { clustersLosingMembers, planFileRemoval, planFromEdges, planIncrementalRun, reconcileClusters } from './cluster-plan';
+export type { ClusterPlan, FileRemovalInput, IncrementalRunInput, PlanContext, SimilarCluster } from './cluster-plan';
+export { orderMembersByScore } from './member-order';
+export type { ScoredImage } from './member-order';

@@ -1,0 +1,174 @@
+import { CandidateIndex } from './candidate-index';
+import { hamming64, popcount32 } from './hamming';
+import { chooseChunkPlan } from './multi-index-hash-table';
+import { PairList } from './pair-list';
+import { seededRandom, shuffled } from './__fixtures__/seeded-random';
+
+interface Image {
+  id: number;
+  anchors: Uint32Array;
+  probes: Uint32Array;
+}
+
+/** Images whose codes are noisy copies of a few shared centres, so every radius has both hits and misses. */
+function clusteredImages(count: number, seed: number, firstId = 0): Image[] {
+  const random = seededRandom(seed);
+  const word = () => (random() * 2 ** 32) >>> 0;
+  const centres = Array.from({ length: Math.max(1, count >> 3) }, () => [word(), word()]);
+  const flip = (lo: number, hi: number, bits: number): [number, number] => {
+    for (let k = 0; k < bits; k++) {
+      const bit = Math.floor(random() * 64);
+      if (bit < 32) lo = (lo ^ (1 << bit)) >>> 0;
+      else hi = (hi ^ (1 << (bit - 32))) >>> 0;
+    }
+    return [lo, hi];
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const [cLo, cHi] = centres[Math.floor(random() * centres.length)];
+    const anchorCount = 1 + Math.floor(random() * 2);
+    const probeCount = anchorCount + Math.floor(random() * 6);
+    const codes = Array.from({ length: probeCount }, () => flip(cLo, cHi, Math.floor(random() * 14)));
+    return {
+      id: firstId + i * 3 + 1,
+      anchors: Uint32Array.from(codes.slice(0, anchorCount).flat()),
+      probes: Uint32Array.from(codes.flat()),
+    };
+  });
+}
+
+function minDistance(probes: Uint32Array, anchors: Uint32Array): number {
+  let best = 64;
+  for (let p = 0; p < probes.length; p += 2) {
+    for (let a = 0; a < anchors.length; a += 2) best = Math.min(best, hamming64(probes[p], probes[p + 1], anchors[a], anchors[a + 1]));
+  }
+  return best;
+}
+
+/** Brute force: the descriptor distance of every pair, computed once per image set and filtered per radius. */
+const distanceCache = new WeakMap<readonly Image[], { x: number; y: number; distance: number }[]>();
+function bruteForcePairs(images: readonly Image[], radius: number, onlyIds?: Set<number>): string[] {
+  let all = distanceCache.get(images);
+  if (!all) {
+    all = [];
+    for (let i = 0; i < images.length; i++) {
+      for (let j = i + 1; j < images.length; j++) {
+        const [x, y] = images[i].id < images[j].id ? [images[i], images[j]] : [images[j], images[i]];
+        all.push({ x: x.id, y: y.id, distance: Math.min(minDistance(x.probes, y.anchors), minDistance(y.probes, x.anchors)) });
+      }
+    }
+    distanceCache.set(images, all);
+  }
+  return all
+    .filter(({ x, y, distance }) => distance <= radius && (!onlyIds || onlyIds.has(x) || onlyIds.has(y)))
+    .map(({ x, y }) => `${x}-${y}`)
+    .sort();
+}
+
+function asStrings(pairs: PairList): string[] {
+  return Array.from({ length: pairs.length }, (_, i) => `${pairs.a[i]}-${pairs.b[i]}`).sort();
+}
+
+function indexOf(images: readonly Image[], radius: number): CandidateIndex {
+  const index = new CandidateIndex({ radius, expectedImages: images.length });
+  for (const image of images) index.add(image.id, image.anchors, image.probes);
+  return index;
+}
+
+describe('popcount32', () => {
+  it('matches a bit-by-bit count', () => {
+    const random = seededRandom(1);
+    for (let i = 0; i < 2000; i++) {
+      const x = (random() * 2 ** 32) >>> 0;
+      let naive = 0;
+      for (let bit = 0; bit < 32; bit++) naive += (x >>> bit) & 1;
+      expect(popcount32(x)).toBe(naive);
+    }
+    expect(popcount32(0xffffffff)).toBe(32);
+  });
+});
+
+describe('chooseChunkPlan', () => {
+  it.each([0, 1, 2, 5, 8, 10, 12, 16])('covers radius %i by the pigeonhole bound at every table size', (radius) => {
+    for (const entries of [100, 40_000, 4_000_000, 16_000_000]) {
+      const plan = chooseChunkPlan(radius, entries);
+      expect(plan.bits.reduce((s, b) => s + b, 0)).toBe(64);
+      expect(plan.thresholds.reduce((s, t) => s + t + 1, 0)).toBeGreaterThan(radius);
+      expect(Math.max(...plan.bits)).toBeLessThanOrEqual(22);
+    }
+  });
+});
+
+describe('CandidateIndex', () => {
+  const images = clusteredImages(500, 42);
+
+  it.each([0, 3, 6, 8, 10, 13])('finds exactly the brute-force candidate set at radius %i', (radius) => {
+    const expected = bruteForcePairs(images, radius);
+    expect(expected.length).toBeGreaterThan(radius >= 6 ? 200 : 0);
+    expect(asStrings(indexOf(images, radius).allCandidatePairs())).toEqual(expected);
+  });
+
+  it('finds exactly the candidates of newly added images, against the main and tail layers', () => {
+    const radius = 8;
+    const index = indexOf(images.slice(0, 420), radius);
+    index.allCandidatePairs(); // builds the main layer over the first 420
+    const added = images.slice(420);
+    for (const image of added) index.add(image.id, image.anchors, image.probes);
+    const addedIds = new Set(added.map((image) => image.id));
+    expect(asStrings(index.candidatePairsFor([...addedIds]))).toEqual(bruteForcePairs(images, radius, addedIds));
+    expect(asStrings(index.allCandidatePairs())).toEqual(bruteForcePairs(images, radius));
+  });
+
+  it('does not depend on arrival order', () => {
+    const shuffledImages = shuffled(images, seededRandom(7));
+    expect(asStrings(indexOf(shuffledImages, 8).allCandidatePairs())).toEqual(asStrings(indexOf(images, 8).allCandidatePairs()));
+  });
+
+  it('forgets removed images and replaces the codes of changed ones', () => {
+    const radius = 8;
+    const index = indexOf(images, radius);
+    index.allCandidatePairs();
+    const random = seededRandom(3);
+    const removed = images.filter(() => random() < 0.35);
+    for (const image of removed) expect(index.remove(image.id)).toBe(true);
+    expect(index.remove(removed[0].id)).toBe(false);
+    const remaining = images.filter((image) => !removed.includes(image));
+    expect(index.size).toBe(remaining.length);
+    expect(asStrings(index.allCandidatePairs())).toEqual(bruteForcePairs(remaining, radius));
+
+    // Changed files: same ids, codes of other images.
+    const replacements = clusteredImages(40, 99).map((image, i) => ({ ...image, id: remaining[i].id }));
+    for (const image of replacements) index.add(image.id, image.anchors, image.probes);
+    const current = remaining.map((image) => replacements.find((r) => r.id === image.id) ?? image);
+    expect(asStrings(index.allCandidatePairs())).toEqual(bruteForcePairs(current, radius));
+    const changedIds = new Set(replacements.map((image) => image.id));
+    expect(asStrings(index.candidatePairsFor([...changedIds]))).toEqual(bruteForcePairs(current, radius, changedIds));
+  });
+
+  it('round-trips through serialize and deserialize, and builds from a batch', () => {
+    const index = indexOf(images, 8);
+    index.remove(images[5].id);
+    const restored = CandidateIndex.deserialize(index.serialize());
+    expect(restored.radius).toBe(8);
+    expect(Array.from(restored.ids())).toEqual(Array.from(index.ids()));
+    expect(asStrings(restored.allCandidatePairs())).toEqual(asStrings(index.allCandidatePairs()));
+    expect(index.serialize().byteLength).toBeLessThan(images.length * (4 + 2 + 8 * 9) + 64);
+
+    const batch = {
+      ids: images.map((image) => image.id),
+      anchors: Uint32Array.from(images.flatMap((image) => Array.from(image.anchors))),
+      anchorCounts: images.map((image) => image.anchors.length / 2),
+      probes: Uint32Array.from(images.flatMap((image) => Array.from(image.probes))),
+      probeCounts: images.map((image) => image.probes.length / 2),
+    };
+    expect(asStrings(CandidateIndex.build({ radius: 8 }, batch).allCandidatePairs())).toEqual(bruteForcePairs(images, 8));
+  });
+
+  it('accepts BigUint64Array codes', () => {
+    const index = new CandidateIndex({ radius: 2 });
+    index.add(1, new BigUint64Array([0xffff_0000_0000_0001n]), new BigUint64Array([0xffff_0000_0000_0001n]));
+    index.add(2, new BigUint64Array([0x0000_0000_0000_0000n]), new BigUint64Array([0xffff_0000_0000_0003n]));
+    index.add(3, new BigUint64Array([0x7fff_0000_0000_0001n]), new BigUint64Array([0x7fff_0000_0000_0001n]));
+    // 2's probe is 1 bit from 1's anchor and 2 bits from 3's anchor; 1 and 3 differ by 1 bit.
+    expect(asStrings(index.allCandidatePairs())).toEqual(['1-2', '1-3', '2-3']);
+  });
+});

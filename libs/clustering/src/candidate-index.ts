@@ -1,0 +1,196 @@
+import { asCodePairs, LITTLE_ENDIAN } from './hamming';
+import { chooseChunkPlan, MultiIndexHashTable } from './multi-index-hash-table';
+import { PairBuffer, PairList } from './pair-list';
+
+export type Codes = BigUint64Array | Uint32Array;
+
+export interface CandidateIndexOptions {
+  /** Hamming radius R: (x, y) is a candidate iff some probe of one is within R of some anchor of the other. */
+  readonly radius: number;
+  /** Expected number of images; sizes the chunking and the first allocation (the index still grows past it). */
+  readonly expectedImages?: number;
+  /** Expected probes per image, for the same purpose. */
+  readonly expectedProbesPerImage?: number;
+}
+
+/**
+ * Descriptors of many images at once, as streamed from storage. Codes are BigUint64Array or (lo, hi) uint32
+ * pairs; image i owns anchorCounts[i] consecutive anchors and probeCounts[i] consecutive probes.
+ */
+export interface DescriptorBatch {
+  readonly ids: ArrayLike<number>;
+  readonly anchors: Codes;
+  readonly anchorCounts: ArrayLike<number>;
+  readonly probes: Codes;
+  readonly probeCounts: ArrayLike<number>;
+}
+
+const SERIAL_MAGIC = 0x53434931; // "SCI1"
+const HEADER_WORDS = 6;
+
+/**
+ * Exact candidate search for near-duplicate images over 64-bit codes (multi-index hashing).
+ * Two tables: anchors (searched by probes) and probes (searched by anchors), so a new image finds its
+ * candidates in both directions without rescanning old images. Image ids are uint32 (e.g. a serial key).
+ */
+export class CandidateIndex {
+  readonly radius: number;
+  private readonly anchors: MultiIndexHashTable;
+  private readonly probes: MultiIndexHashTable;
+
+  constructor(options: CandidateIndexOptions) {
+    this.radius = options.radius;
+    const images = options.expectedImages ?? 100_000;
+    const probesPerImage = options.expectedProbesPerImage ?? 4;
+    // The probe table answers the full scan (one query per anchor), so it sets the chunking for both.
+    const plan = chooseChunkPlan(options.radius, images * probesPerImage);
+    this.anchors = new MultiIndexHashTable(plan, images * 2);
+    this.probes = new MultiIndexHashTable(plan, images * probesPerImage);
+  }
+
+  /** Builds an index from descriptors in one go (the fast path for a full run or a cold start). */
+  static build(options: CandidateIndexOptions, batch: DescriptorBatch): CandidateIndex {
+    const index = new CandidateIndex({ expectedImages: batch.ids.length, ...options });
+    index.addBatch(batch);
+    return index;
+  }
+
+  /** Chunk layout chosen for this radius: one line per chunk (bit range, searched chunk radius). */
+  describe(): string {
+    const { starts, bits, thresholds } = this.probes.plan;
+    return bits.map((b, i) => `bits ${starts[i]}..${starts[i] + b - 1} r≤${thresholds[i]}`).join('; ');
+  }
+
+  get size(): number {
+    return this.anchors.images;
+  }
+
+  has(id: number): boolean {
+    return this.anchors.codeCountOf(id) > 0;
+  }
+
+  /** Adds an image, or replaces its descriptors if it is already indexed (a changed file). */
+  add(id: number, anchors: Codes, probes: Codes): void {
+    const anchorPairs = asCodePairs(anchors);
+    const probePairs = asCodePairs(probes);
+    this.anchors.set(id, anchorPairs, 0, anchorPairs.length / 2);
+    this.probes.set(id, probePairs, 0, probePairs.length / 2);
+  }
+
+  addBatch(batch: DescriptorBatch): void {
+    const anchorPairs = asCodePairs(batch.anchors);
+    const probePairs = asCodePairs(batch.probes);
+    let anchorAt = 0;
+    let probeAt = 0;
+    for (let i = 0; i < batch.ids.length; i++) {
+      const id = batch.ids[i];
+      this.anchors.set(id, anchorPairs, anchorAt, batch.anchorCounts[i]);
+      this.probes.set(id, probePairs, probeAt, batch.probeCounts[i]);
+      anchorAt += batch.anchorCounts[i];
+      probeAt += batch.probeCounts[i];
+    }
+    if (anchorAt * 2 !== anchorPairs.length || probeAt * 2 !== probePairs.length) {
+      throw new RangeError('anchorCounts/probeCounts do not add up to the number of codes given');
+    }
+  }
+
+  /** Removes an image; returns false if it was not indexed. */
+  remove(id: number): boolean {
+    const removed = this.anchors.delete(id);
+    this.probes.delete(id);
+    return removed;
+  }
+
+  /** Ids of the indexed images, ascending. */
+  ids(): Uint32Array {
+    return this.anchors.imageIds();
+  }
+
+  /** Every candidate pair among all indexed images. */
+  allCandidatePairs(): PairList {
+    const out = new PairBuffer(this.anchors.size);
+    // Each pair has an anchor side, so querying every anchor against the probes finds all of them.
+    this.probes.searchWithCodesOf(this.anchors, 0, this.anchors.entryRangeEnd, out);
+    return out.toSortedUnique();
+  }
+
+  /**
+   * Candidate pairs that involve at least one of `ids` (new or changed images, which must already be added),
+   * against everything indexed, both directions.
+   */
+  candidatePairsFor(ids: ArrayLike<number>): PairList {
+    const out = new PairBuffer(ids.length * 4);
+    const scratch = new Uint32Array(2 * 255);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const anchorCount = this.anchors.copyCodesOf(id, scratch, 0);
+      for (let k = 0; k < anchorCount; k++) this.probes.search(scratch[2 * k], scratch[2 * k + 1], id, out);
+      const probeCount = this.probes.copyCodesOf(id, scratch, 0);
+      for (let k = 0; k < probeCount; k++) this.anchors.search(scratch[2 * k], scratch[2 * k + 1], id, out);
+    }
+    return out.toSortedUnique();
+  }
+
+  /** Builds the search structures now instead of at the next query (e.g. right after a bulk load). */
+  prepare(): void {
+    this.anchors.prepare();
+    this.probes.prepare();
+  }
+
+  /**
+   * Compact form: only the codes (about 4 + 2 + 8 × codes bytes per image); the posting tables are rebuilt on
+   * load because a counting-sort rebuild is faster than reading them from storage.
+   */
+  serialize(): Uint8Array {
+    const ids = this.ids();
+    let anchorTotal = 0;
+    let probeTotal = 0;
+    for (const id of ids) {
+      anchorTotal += this.anchors.codeCountOf(id);
+      probeTotal += this.probes.codeCountOf(id);
+    }
+    const countsBytes = Math.ceil((2 * ids.length) / 4) * 4;
+    const bytes = new Uint8Array(HEADER_WORDS * 4 + ids.length * 4 + countsBytes + (anchorTotal + probeTotal) * 8);
+    const header = new Uint32Array(bytes.buffer, 0, HEADER_WORDS);
+    header.set([SERIAL_MAGIC, this.radius, ids.length, anchorTotal, probeTotal, LITTLE_ENDIAN ? 1 : 0]);
+    let at = HEADER_WORDS * 4;
+    new Uint32Array(bytes.buffer, at, ids.length).set(ids);
+    at += ids.length * 4;
+    const counts = new Uint8Array(bytes.buffer, at, 2 * ids.length);
+    at += countsBytes;
+    const anchorCodes = new Uint32Array(bytes.buffer, at, anchorTotal * 2);
+    const probeCodes = new Uint32Array(bytes.buffer, at + anchorTotal * 8, probeTotal * 2);
+    let anchorAt = 0;
+    let probeAt = 0;
+    ids.forEach((id, i) => {
+      counts[i] = this.anchors.copyCodesOf(id, anchorCodes, anchorAt * 2);
+      counts[ids.length + i] = this.probes.copyCodesOf(id, probeCodes, probeAt * 2);
+      anchorAt += counts[i];
+      probeAt += counts[ids.length + i];
+    });
+    return bytes;
+  }
+
+  static deserialize(bytes: Uint8Array, options: Omit<CandidateIndexOptions, 'radius'> = {}): CandidateIndex {
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const header = new Uint32Array(aligned.buffer, aligned.byteOffset, HEADER_WORDS);
+    const [magic, radius, count, anchorTotal, probeTotal, littleEndian] = header;
+    if (magic !== SERIAL_MAGIC) throw new Error('not a serialized CandidateIndex');
+    if (littleEndian !== (LITTLE_ENDIAN ? 1 : 0)) throw new Error('CandidateIndex was serialized on a platform of other endianness');
+    let at = aligned.byteOffset + HEADER_WORDS * 4;
+    const ids = new Uint32Array(aligned.buffer, at, count);
+    at += count * 4;
+    const counts = new Uint8Array(aligned.buffer, at, 2 * count);
+    at += Math.ceil((2 * count) / 4) * 4;
+    return CandidateIndex.build(
+      { expectedImages: count, expectedProbesPerImage: count ? probeTotal / count : 4, ...options, radius },
+      {
+        ids,
+        anchors: new Uint32Array(aligned.buffer, at, anchorTotal * 2),
+        anchorCounts: counts.subarray(0, count),
+        probes: new Uint32Array(aligned.buffer, at + anchorTotal * 8, probeTotal * 2),
+        probeCounts: counts.subarray(count),
+      },
+    );
+  }
+}

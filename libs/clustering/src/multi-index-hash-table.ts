@@ -1,0 +1,354 @@
+import { PairBuffer } from './pair-list';
+import { extractBits, popcount32 } from './hamming';
+
+/**
+ * How a 64-bit code is cut into chunks for multi-index hashing, and how far each chunk is searched.
+ * Generalised pigeonhole: if d(x, y) ≤ R then some chunk i has d_i ≤ t_i whenever Σ(t_i + 1) > R.
+ */
+export interface ChunkPlan {
+  readonly radius: number;
+  readonly starts: readonly number[];
+  readonly bits: readonly number[];
+  /** Per chunk, the largest chunk distance searched; -1 means the chunk is not searched. */
+  readonly thresholds: readonly number[];
+}
+
+const CODE_BITS = 64;
+/** Direct-address tables above 2^22 buckets cost more in cache misses than they save in scans. */
+const MAX_CHUNK_BITS = 22;
+/** Relative costs of one bucket lookup and one scanned entry, measured on the 1M benchmark. */
+const LOOKUP_COST = 1.5;
+const SCAN_COST = 1;
+
+function ballVolume(bits: number, radius: number): number {
+  let volume = 0;
+  let term = 1;
+  for (let k = 0; k <= radius; k++) {
+    volume += term;
+    term = (term * (bits - k)) / (k + 1);
+  }
+  return volume;
+}
+
+function planFor(radius: number, chunks: number): ChunkPlan {
+  const bits: number[] = [];
+  const starts: number[] = [];
+  let start = 0;
+  for (let i = 0; i < chunks; i++) {
+    const b = Math.floor(CODE_BITS / chunks) + (i < CODE_BITS % chunks ? 1 : 0);
+    starts.push(start);
+    bits.push(b);
+    start += b;
+  }
+  const slack = radius - chunks + 1;
+  const thresholds = bits.map((_, i) =>
+    slack < 0 ? (i <= radius ? 0 : -1) : Math.floor(slack / chunks) + (i < slack % chunks ? 1 : 0),
+  );
+  return { radius, starts, bits, thresholds };
+}
+
+function estimatedCost(plan: ChunkPlan, expectedEntries: number): number {
+  let cost = 0;
+  for (let i = 0; i < plan.bits.length; i++) {
+    if (plan.thresholds[i] < 0) continue;
+    const lookups = ballVolume(plan.bits[i], plan.thresholds[i]);
+    cost += lookups * (LOOKUP_COST + (SCAN_COST * expectedEntries) / 2 ** plan.bits[i]);
+  }
+  return cost;
+}
+
+/**
+ * Picks the number of chunks m for radius R by a cost model (lookups vs scanned entries) at the expected
+ * table size: large tables favour few wide chunks (3 × 21–22 bits, ~1 entry per bucket), small tables or
+ * large radii favour more, narrower chunks (fewer neighbour keys to enumerate).
+ */
+export function chooseChunkPlan(radius: number, expectedEntries: number): ChunkPlan {
+  if (!Number.isInteger(radius) || radius < 0 || radius > 24) throw new RangeError(`radius must be an integer in [0, 24], got ${radius}`);
+  let best: ChunkPlan | undefined;
+  let bestCost = Infinity;
+  for (let chunks = Math.ceil(CODE_BITS / MAX_CHUNK_BITS); chunks <= 8; chunks++) {
+    const plan = planFor(radius, chunks);
+    const cost = estimatedCost(plan, Math.max(1, expectedEntries));
+    if (cost < bestCost) {
+      best = plan;
+      bestCost = cost;
+    }
+  }
+  return best as ChunkPlan;
+}
+
+/** All XOR masks of `bits` bits with at most `radius` bits set. */
+function neighbourMasks(bits: number, radius: number): Uint32Array {
+  const masks: number[] = [];
+  const visit = (mask: number, from: number, left: number): void => {
+    masks.push(mask >>> 0);
+    if (left === 0) return;
+    for (let bit = from; bit < bits; bit++) visit(mask | (1 << bit), bit + 1, left - 1);
+  };
+  if (radius >= 0) visit(0, 0, radius);
+  return Uint32Array.from(masks);
+}
+
+/** One compressed (CSR) posting structure per searched chunk, over the entries [from, to). */
+interface Layer {
+  readonly from: number;
+  readonly to: number;
+  /** Bucket bits per chunk: fewer than the chunk bits for small layers (keys are folded onto buckets). */
+  readonly tableBits: number[];
+  readonly offsets: Uint32Array[];
+  /** Interleaved (codeLo, codeHi, entry) so a bucket scan reads memory sequentially. */
+  readonly postings: Uint32Array[];
+}
+
+const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], offsets: [], postings: [] };
+
+/**
+ * Exact Hamming-radius search over 64-bit codes, each owned by an image id (several codes per image).
+ * Storage is typed arrays only. New codes go to a small tail layer rebuilt lazily before the next search;
+ * removed codes are tombstoned; both are folded into the main layer when they grow past a fraction of it.
+ */
+export class MultiIndexHashTable {
+  readonly plan: ChunkPlan;
+  private readonly masks: Uint32Array[];
+  private codes: Uint32Array;
+  private owners: Uint32Array;
+  private entryCount = 0;
+  private deadCount = 0;
+  private imageCount = 0;
+  /** Per image id: first entry and number of current entries (0 = absent). */
+  private firstEntry = new Uint32Array(0);
+  private entriesOf = new Uint8Array(0);
+  private base: Layer = EMPTY_LAYER;
+  private tail: Layer = EMPTY_LAYER;
+  private dirty = false;
+
+  constructor(plan: ChunkPlan, initialEntries = 1024) {
+    this.plan = plan;
+    this.masks = plan.bits.map((b, i) => neighbourMasks(b, plan.thresholds[i]));
+    this.codes = new Uint32Array(Math.max(2, initialEntries * 2));
+    this.owners = new Uint32Array(Math.max(1, initialEntries));
+  }
+
+  /** Number of live codes. */
+  get size(): number {
+    return this.entryCount - this.deadCount;
+  }
+
+  /** Number of images with codes. */
+  get images(): number {
+    return this.imageCount;
+  }
+
+  codeCountOf(imageId: number): number {
+    return imageId < this.entriesOf.length ? this.entriesOf[imageId] : 0;
+  }
+
+  /** Copies the live codes of an image as (lo, hi) pairs into `out` at `at`; returns the number of codes. */
+  copyCodesOf(imageId: number, out: Uint32Array, at: number): number {
+    const n = this.codeCountOf(imageId);
+    const first = this.firstEntry[imageId];
+    out.set(this.codes.subarray(first * 2, (first + n) * 2), at);
+    return n;
+  }
+
+  /** Replaces the codes of an image; `pairs` holds (lo, hi) halves for codes [from, from + count). */
+  set(imageId: number, pairs: Uint32Array, from: number, count: number): void {
+    if (!Number.isInteger(imageId) || imageId < 0 || imageId > 0xfffffffe) throw new RangeError(`image id must be a uint32, got ${imageId}`);
+    if (count < 1 || count > 255) throw new RangeError(`an image needs 1..255 codes, got ${count}`);
+    this.delete(imageId);
+    this.ensureImageCapacity(imageId + 1);
+    this.ensureEntryCapacity(this.entryCount + count);
+    this.codes.set(pairs.subarray(from * 2, (from + count) * 2), this.entryCount * 2);
+    this.owners.fill(imageId, this.entryCount, this.entryCount + count);
+    this.firstEntry[imageId] = this.entryCount;
+    this.entriesOf[imageId] = count;
+    this.entryCount += count;
+    this.imageCount++;
+    this.dirty = true;
+  }
+
+  delete(imageId: number): boolean {
+    const n = this.codeCountOf(imageId);
+    if (n === 0) return false;
+    this.entriesOf[imageId] = 0;
+    this.deadCount += n;
+    this.imageCount--;
+    this.dirty = true;
+    return true;
+  }
+
+  /** Ids of images with codes, ascending. */
+  imageIds(): Uint32Array {
+    let n = 0;
+    for (let id = 0; id < this.entriesOf.length; id++) if (this.entriesOf[id] > 0) n++;
+    const ids = new Uint32Array(n);
+    n = 0;
+    for (let id = 0; id < this.entriesOf.length; id++) if (this.entriesOf[id] > 0) ids[n++] = id;
+    return ids;
+  }
+
+  /** Brings the layers up to date; searches call it, callers may call it to control when the cost is paid. */
+  prepare(): void {
+    if (!this.dirty) return;
+    const tailEntries = this.entryCount - this.base.to;
+    if (this.deadCount * 4 > this.entryCount || tailEntries * 8 > this.base.to + 4096) {
+      this.compact();
+      this.base = this.buildLayer(0, this.entryCount);
+      this.tail = EMPTY_LAYER;
+    } else {
+      this.tail = this.buildLayer(this.base.to, this.entryCount);
+    }
+    this.dirty = false;
+  }
+
+  /**
+   * Finds every live code within the plan's radius of (lo, hi) and records the pair (queryImage, owner)
+   * once per matching code; codes of queryImage itself are skipped.
+   */
+  search(lo: number, hi: number, queryImage: number, out: PairBuffer): void {
+    this.prepare();
+    if (this.base.to > this.base.from) this.searchLayer(this.base, lo, hi, queryImage, out);
+    if (this.tail.to > this.tail.from) this.searchLayer(this.tail, lo, hi, queryImage, out);
+  }
+
+  /** Searches this table with every live code of `other` whose entry index is in [from, to): the full-scan path. */
+  searchWithCodesOf(other: MultiIndexHashTable, from: number, to: number, out: PairBuffer): void {
+    other.prepare();
+    this.prepare();
+    for (let e = from; e < to && e < other.entryCount; e++) {
+      const owner = other.owners[e];
+      if (!other.isLive(e, owner)) continue;
+      this.search(other.codes[2 * e], other.codes[2 * e + 1], owner, out);
+    }
+  }
+
+  get entryRangeEnd(): number {
+    return this.entryCount;
+  }
+
+  private isLive(entry: number, owner: number): boolean {
+    return (entry - this.firstEntry[owner]) >>> 0 < this.entriesOf[owner];
+  }
+
+  private searchLayer(layer: Layer, qLo: number, qHi: number, queryImage: number, out: PairBuffer): void {
+    const { starts, bits, thresholds, radius } = this.plan;
+    for (let c = 0; c < bits.length; c++) {
+      if (thresholds[c] < 0) continue;
+      const queryKey = extractBits(qLo, qHi, starts[c], bits[c]);
+      const masks = this.masks[c];
+      const offsets = layer.offsets[c];
+      const postings = layer.postings[c];
+      const fold = (1 << layer.tableBits[c]) - 1;
+      for (let m = 0; m < masks.length; m++) {
+        const bucket = (queryKey ^ masks[m]) & fold;
+        const end = offsets[bucket + 1] * 3;
+        for (let p = offsets[bucket] * 3; p < end; p += 3) {
+          let x = (postings[p] ^ qLo) >>> 0;
+          x = x - ((x >>> 1) & 0x55555555);
+          x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+          let y = (postings[p + 1] ^ qHi) >>> 0;
+          y = y - ((y >>> 1) & 0x55555555);
+          y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+          // Sum the two halves' 4-bit counts before the byte fold: at most 16 per nibble, still fits in a byte.
+          const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
+          if (distance <= radius) this.acceptHit(c, masks[m], postings[p] ^ qLo, postings[p + 1] ^ qHi, postings[p + 2], queryImage, out);
+        }
+      }
+    }
+  }
+
+  /** Keeps a hit only in the first chunk (and mask) that can find it, so each code pair is reported once. */
+  private acceptHit(chunk: number, mask: number, xLo: number, xHi: number, entry: number, queryImage: number, out: PairBuffer): void {
+    const { starts, bits, thresholds } = this.plan;
+    if (extractBits(xLo, xHi, starts[chunk], bits[chunk]) !== mask) return;
+    for (let c = 0; c < chunk; c++) {
+      if (thresholds[c] >= 0 && popcount32(extractBits(xLo, xHi, starts[c], bits[c])) <= thresholds[c]) return;
+    }
+    const owner = this.owners[entry];
+    if (owner === queryImage || !this.isLive(entry, owner)) return;
+    out.push(queryImage, owner);
+  }
+
+  private buildLayer(from: number, to: number): Layer {
+    const { starts, bits, thresholds } = this.plan;
+    let live = 0;
+    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) live++;
+    // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
+    const wanted = Math.max(10, Math.ceil(Math.log2(live + 1)) + 1);
+    const layer: Layer = { from, to, tableBits: [], offsets: [], postings: [] };
+    for (let c = 0; c < bits.length; c++) {
+      if (thresholds[c] < 0) {
+        layer.tableBits.push(0);
+        layer.offsets.push(new Uint32Array(2));
+        layer.postings.push(new Uint32Array(0));
+        continue;
+      }
+      const tableBits = Math.min(bits[c], wanted);
+      const fold = (1 << tableBits) - 1;
+      const offsets = new Uint32Array((1 << tableBits) + 1);
+      for (let e = from; e < to; e++) {
+        if (!this.isLive(e, this.owners[e])) continue;
+        offsets[(extractBits(this.codes[2 * e], this.codes[2 * e + 1], starts[c], bits[c]) & fold) + 1]++;
+      }
+      for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
+      const cursor = offsets.slice(0, offsets.length - 1);
+      const postings = new Uint32Array(live * 3);
+      for (let e = from; e < to; e++) {
+        if (!this.isLive(e, this.owners[e])) continue;
+        const lo = this.codes[2 * e];
+        const hi = this.codes[2 * e + 1];
+        const at = cursor[extractBits(lo, hi, starts[c], bits[c]) & fold]++ * 3;
+        postings[at] = lo;
+        postings[at + 1] = hi;
+        postings[at + 2] = e;
+      }
+      layer.tableBits.push(tableBits);
+      layer.offsets.push(offsets);
+      layer.postings.push(postings);
+    }
+    return layer;
+  }
+
+  /** Drops tombstoned entries, keeping live ones in order (an image's codes are always contiguous). */
+  private compact(): void {
+    if (this.deadCount === 0) return;
+    let write = 0;
+    for (let e = 0; e < this.entryCount; ) {
+      const owner = this.owners[e];
+      const n = this.entriesOf[owner];
+      if (n === 0 || this.firstEntry[owner] !== e) {
+        e++;
+        continue;
+      }
+      this.codes.copyWithin(2 * write, 2 * e, 2 * (e + n));
+      this.owners.copyWithin(write, e, e + n);
+      this.firstEntry[owner] = write;
+      write += n;
+      e += n;
+    }
+    this.entryCount = write;
+    this.deadCount = 0;
+  }
+
+  private ensureEntryCapacity(entries: number): void {
+    if (entries <= this.owners.length) return;
+    const capacity = Math.max(entries, Math.ceil(this.owners.length * 1.5));
+    const codes = new Uint32Array(capacity * 2);
+    codes.set(this.codes.subarray(0, this.entryCount * 2));
+    const owners = new Uint32Array(capacity);
+    owners.set(this.owners.subarray(0, this.entryCount));
+    this.codes = codes;
+    this.owners = owners;
+  }
+
+  private ensureImageCapacity(ids: number): void {
+    if (ids <= this.entriesOf.length) return;
+    const capacity = Math.max(ids, Math.ceil(this.entriesOf.length * 1.5), 1024);
+    const first = new Uint32Array(capacity);
+    first.set(this.firstEntry);
+    const counts = new Uint8Array(capacity);
+    counts.set(this.entriesOf);
+    this.firstEntry = first;
+    this.entriesOf = counts;
+  }
+}

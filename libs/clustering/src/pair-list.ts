@@ -1,0 +1,79 @@
+import { LITTLE_ENDIAN } from './hamming';
+
+/** Unordered image pairs as parallel arrays, normalised to a[i] < b[i] and sorted by (a, b) without repeats. */
+export interface PairList {
+  readonly length: number;
+  readonly a: Uint32Array;
+  readonly b: Uint32Array;
+}
+
+export function pairListFrom(pairs: ReadonlyArray<readonly [number, number]>): PairList {
+  const buffer = new PairBuffer(pairs.length);
+  for (const [x, y] of pairs) buffer.push(x, y);
+  return buffer.toSortedUnique();
+}
+
+export function emptyPairList(): PairList {
+  return { length: 0, a: new Uint32Array(0), b: new Uint32Array(0) };
+}
+
+/** Growable pair accumulator; stores each pair as one little-endian uint64 (max, min) so a native sort orders by (min, max). */
+export class PairBuffer {
+  private words: Uint32Array;
+  private count = 0;
+
+  constructor(initialCapacity = 1024) {
+    if (!LITTLE_ENDIAN) throw new Error('big-endian platforms are not supported');
+    this.words = new Uint32Array(Math.max(2, initialCapacity * 2));
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds the unordered pair {x, y}; x === y is ignored. */
+  push(x: number, y: number): void {
+    if (x === y) return;
+    if (this.count * 2 === this.words.length) this.grow();
+    const at = this.count * 2;
+    if (x < y) {
+      this.words[at] = y;
+      this.words[at + 1] = x;
+    } else {
+      this.words[at] = x;
+      this.words[at + 1] = y;
+    }
+    this.count++;
+  }
+
+  pushAll(pairs: PairList): void {
+    for (let i = 0; i < pairs.length; i++) this.push(pairs.a[i], pairs.b[i]);
+  }
+
+  toSortedUnique(): PairList {
+    const keys = new BigUint64Array(this.words.buffer, 0, this.count);
+    keys.sort();
+    const a = new Uint32Array(this.count);
+    const b = new Uint32Array(this.count);
+    let n = 0;
+    let prevLo = -1;
+    let prevHi = -1;
+    for (let i = 0; i < this.count; i++) {
+      const lo = this.words[2 * i];
+      const hi = this.words[2 * i + 1];
+      if (lo === prevLo && hi === prevHi) continue;
+      a[n] = hi;
+      b[n] = lo;
+      n++;
+      prevLo = lo;
+      prevHi = hi;
+    }
+    return { length: n, a: a.slice(0, n), b: b.slice(0, n) };
+  }
+
+  private grow(): void {
+    const next = new Uint32Array(this.words.length * 2);
+    next.set(this.words);
+    this.words = next;
+  }
+}
