@@ -1,1 +1,3 @@
-export {};
+export { ACK_WAIT_MS, JetStreamPublisher, connectNats, ensureJetStream, pingJetStream, type PublishResult } from './nats';
+export { JetStreamContext, JetStreamServer, PermanentMessageError, type JetStreamBinding } from './jetstream.server';
+export { createRedis, pingRedis } from './redis';

@@ -1,1 +1,1 @@
-export {};
+export { SecretBox, constantTimeEqual, generateSecret, generateWebhookSecret } from './secret-box';

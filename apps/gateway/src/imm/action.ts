@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { Logger } from '@simclust/observability';
+
+/** Who made the call, after authentication. */
+export interface Principal {
+  accessKeyId: string;
+  isAdmin: boolean;
+}
+
+export interface ActionContext {
+  requestId: string;
+  principal: Principal;
+  log: Logger;
+}
+
+/** The RAM resource an action touches (contract.md, "Authorization resources"). */
+export type ResourceScope = { kind: 'global' } | { kind: 'project'; project: string } | { kind: 'dataset'; project: string; dataset: string };
+
+export interface RestRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** e.g. `/v1/projects/:ProjectName/datasets`; path parameters are IMM parameter names. */
+  path: string;
+}
+
+/**
+ * One IMM operation: its parameter schema, the resource it acts on, and its handler. The RPC endpoint and the
+ * REST routes both dispatch through these, so validation, auth and errors are the same on both.
+ */
+export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
+  action: string;
+  summary: string;
+  params: S;
+  resource: (params: z.output<S>) => ResourceScope;
+  rest?: RestRoute;
+  /** Documentation of the success body (besides RequestId). */
+  response?: z.ZodType;
+  handle: (params: z.output<S>, ctx: ActionContext) => Promise<Record<string, unknown>>;
+}
+
+export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition {
+  return definition as unknown as ActionDefinition;
+}

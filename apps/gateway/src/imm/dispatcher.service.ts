@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ImmError, newRequestId, type ImmErrorBody } from '@simclust/contracts';
+import { LOGGER, METRICS } from '@simclust/runtime';
+import { counter, histogram, type Logger } from '@simclust/observability';
+import type { Registry } from 'prom-client';
+import { AuthService } from '../auth/auth.service';
+import type { ActionDefinition } from './action';
+import { ActionRegistry } from './action-registry';
+import { collectParams, toImmError } from './params';
+
+/** The single path of every API call: resolve the action, authenticate, validate, authorize, run, answer. */
+@Injectable()
+export class DispatcherService {
+  private readonly requests;
+  private readonly latency;
+
+  constructor(
+    private readonly registry: ActionRegistry,
+    private readonly auth: AuthService,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(METRICS) metrics: Registry,
+  ) {
+    this.requests = counter(metrics, 'simclust_api_requests_total', 'API calls by action and code', ['action', 'code']);
+    this.latency = histogram(metrics, 'simclust_api_request_seconds', 'API call latency by action', ['action']);
+  }
+
+  /** The IMM-compatible endpoint: `Action` in the query, body or `x-acs-action` header. */
+  async handleRpc(req: Request, res: Response): Promise<void> {
+    const requestId = requestIdOf(req);
+    await this.run(requestId, res, async () => {
+      const params = collectParams(req.query as Record<string, unknown>, bodyParams(req));
+      const name = String(params.Action ?? req.header('x-acs-action') ?? '');
+      if (!name) throw ImmError.missing('Action');
+      const definition = this.registry.get(name);
+      if (!definition) throw ImmError.invalidArgument(`The Action ${name} is not supported.`);
+      return { definition, params };
+    }, req);
+  }
+
+  /** Resource-style routes (`/v1/projects/...`), mapped onto the same actions. */
+  async handleRest(req: Request, res: Response): Promise<void> {
+    const requestId = requestIdOf(req);
+    await this.run(requestId, res, async () => {
+      const match = this.registry.matchRoute(req.method, req.path);
+      if (!match) throw ImmError.notFound('route', `${req.method} ${req.path}`);
+      const params = collectParams(req.query as Record<string, unknown>, bodyParams(req), match.pathParams);
+      return { definition: match.definition, params };
+    }, req);
+  }
+
+  private async run(
+    requestId: string,
+    res: Response,
+    resolve: () => Promise<{ definition: ActionDefinition; params: Record<string, unknown> }>,
+    req: Request,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    let action = 'unknown';
+    const log = this.log.child({ requestId });
+    try {
+      const principal = await this.auth.authenticate(req);
+      const { definition, params } = await resolve();
+      action = definition.action;
+      const parsed = definition.params.safeParse(params);
+      if (!parsed.success) throw toImmError(parsed.error);
+      await this.auth.authorize(principal, definition, parsed.data);
+      const result = await definition.handle(parsed.data, { requestId, principal, log: log.child({ action }) });
+      res.status(200).json({ RequestId: requestId, ...result });
+      this.requests.inc({ action, code: 'OK' });
+    } catch (err) {
+      const error = err instanceof ImmError ? err : ImmError.internal();
+      if (!(err instanceof ImmError)) log.error({ err, action }, 'unexpected error');
+      else if (error.status >= 500) log.error({ err, action }, 'service error');
+      if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      const body: ImmErrorBody = { RequestId: requestId, Code: error.code, Message: error.message };
+      res.status(error.status).json(body);
+      this.requests.inc({ action, code: error.code });
+    } finally {
+      this.latency.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}
+
+/** The id pino-http gave the request, so access log and response share one RequestId. */
+function requestIdOf(req: Request): string {
+  const id = (req as Request & { id?: unknown }).id;
+  return typeof id === 'string' ? id : newRequestId();
+}
+
+function bodyParams(req: Request): Record<string, unknown> | undefined {
+  const body: unknown = req.body;
+  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
+  if (typeof body !== 'object' || Array.isArray(body)) throw ImmError.invalidArgument('The request body must be a JSON object or a form.');
+  return body as Record<string, unknown>;
+}

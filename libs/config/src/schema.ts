@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535);
+const positiveInt = z.coerce.number({ message: 'must be a positive integer' }).int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')} URL`);
+
+export function commonSchema(root: string) {
+  return {
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/simclust'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    NATS_URL: url(['nats:', 'tls:']).default('nats://127.0.0.1:4222'),
+    SIMCLUST_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lowercase letters, digits or -').default('local'),
+    SIMCLUST_ACCOUNT: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'must be letters, digits or -').default('0'),
+    SECRETS_KEY: z.string({ message: 'is required (run `npm run up` once to generate .env.local)' }).min(32, 'must be at least 32 characters'),
+    ALLOW_PRIVATE_NETWORK: boolean.default(false),
+    ALLOWED_FILE_ROOTS: z
+      .string()
+      .default(join(root, 'data'))
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    THUMBNAIL_DIR: z.string().min(1).default(join(root, 'data', 'thumbnails')),
+    SHUTDOWN_GRACE_MS: positiveInt.default(15000),
+  };
+}
+
+export function gatewaySchema(root: string) {
+  return z.object({
+    ...commonSchema(root),
+    PORT: port.default(8080),
+    ADMIN_ACCESS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, _ or -').default('admin'),
+    ADMIN_API_KEY: z.string({ message: 'is required (run `npm run up` once to generate .env.local)' }).min(16, 'must be at least 16 characters'),
+  });
+}
+
+export function indexerSchema(root: string) {
+  return z.object({
+    ...commonSchema(root),
+    INDEXER_PORT: port.default(8081),
+    FETCH_MAX_BYTES: positiveInt.default(52428800),
+    FETCH_TIMEOUT_MS: positiveInt.default(15000),
+    INDEXER_CONCURRENCY: positiveInt.default(4),
+  });
+}
+
+export function clusteringWorkerSchema(root: string) {
+  return z.object({
+    ...commonSchema(root),
+    CLUSTERING_WORKER_PORT: port.default(8082),
+  });
+}
+
+export function notificationsSchema(root: string) {
+  return z.object({
+    ...commonSchema(root),
+    NOTIFICATIONS_PORT: port.default(8083),
+  });
+}
+
+export type GatewayConfig = z.infer<ReturnType<typeof gatewaySchema>>;
+export type IndexerConfig = z.infer<ReturnType<typeof indexerSchema>>;
+export type ClusteringWorkerConfig = z.infer<ReturnType<typeof clusteringWorkerSchema>>;
+export type NotificationsConfig = z.infer<ReturnType<typeof notificationsSchema>>;
+export type CommonConfig = z.infer<z.ZodObject<ReturnType<typeof commonSchema>>>;

@@ -1,0 +1,125 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import type { JsMsg, NatsConnection } from 'nats';
+import type { Logger } from '@simclust/observability';
+import { CORRELATION_HEADER } from '@simclust/contracts';
+
+/** Thrown by a handler for a message that can never succeed: it is terminated, not redelivered. */
+export class PermanentMessageError extends Error {}
+
+/** What a handler gets besides the payload. */
+export class JetStreamContext {
+  constructor(readonly msg: JsMsg) {}
+  get correlationId(): string | undefined {
+    return this.msg.headers?.get(CORRELATION_HEADER) || undefined;
+  }
+  get deliveryCount(): number {
+    return this.msg.info.redeliveryCount;
+  }
+  /** Extends the ack deadline during long work. */
+  working(): void {
+    this.msg.working();
+  }
+}
+
+export interface JetStreamBinding {
+  /** The pattern handlers subscribe to with @EventPattern. */
+  pattern: string;
+  stream: string;
+  durable: string;
+  /** Messages of this binding processed at once. */
+  concurrency: number;
+}
+
+const retryDelayMs = (deliveryCount: number) => Math.min(60_000, 1_000 * 2 ** Math.min(deliveryCount, 6));
+
+/**
+ * A Nest microservice transport over JetStream durable consumers: at-least-once, ack only after the handler's
+ * work is recorded, nak with backoff on error. Nest's built-in NATS transport is core NATS (at most once).
+ */
+export class JetStreamServer extends Server implements CustomTransportStrategy {
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly connection: () => NatsConnection,
+    private readonly bindings: JetStreamBinding[],
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  listen(callback: () => void): void {
+    this.running = true;
+    for (const binding of this.bindings) {
+      if (!this.getHandlerByPattern(binding.pattern)) throw new Error(`no handler for JetStream pattern ${binding.pattern}`);
+      this.loops.push(this.consumeLoop(binding));
+    }
+    callback();
+  }
+
+  /** Stops taking messages and waits for in-flight handlers (unacked ones are redelivered after a restart). */
+  async close(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  on(): never {
+    throw new Error('JetStreamServer has no events');
+  }
+
+  unwrap<T>(): T {
+    return this.connection() as T;
+  }
+
+  private async consumeLoop(binding: JetStreamBinding): Promise<void> {
+    while (this.running) {
+      try {
+        const consumer = await this.connection().jetstream().consumers.get(binding.stream, binding.durable);
+        const messages = await consumer.consume({ max_messages: binding.concurrency });
+        for await (const msg of messages) {
+          if (!this.running) {
+            msg.nak();
+            break;
+          }
+          const work = this.handle(binding, msg);
+          this.inFlight.add(work);
+          void work.finally(() => this.inFlight.delete(work));
+          while (this.inFlight.size >= binding.concurrency) await Promise.race(this.inFlight);
+        }
+        if (!this.running) await messages.close().catch(() => undefined);
+      } catch (err) {
+        if (!this.running) break;
+        this.log.warn({ err, durable: binding.durable }, 'JetStream consumer interrupted; retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  private async handle(binding: JetStreamBinding, msg: JsMsg): Promise<void> {
+    const handler = this.getHandlerByPattern(binding.pattern)!;
+    const ctx = new JetStreamContext(msg);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+    } catch {
+      this.log.error({ durable: binding.durable, seq: msg.seq }, 'dropping a message that is not JSON');
+      msg.term();
+      return;
+    }
+    try {
+      await lastValueFrom(this.transformToObservable(await handler(payload, ctx)), { defaultValue: undefined });
+      msg.ack();
+    } catch (err) {
+      if (err instanceof PermanentMessageError) {
+        this.log.error({ err, durable: binding.durable, seq: msg.seq }, 'message can never succeed; terminated');
+        msg.term();
+        return;
+      }
+      const delay = retryDelayMs(ctx.deliveryCount);
+      this.log.warn({ err, durable: binding.durable, seq: msg.seq, retryInMs: delay }, 'handler failed; message will be redelivered');
+      msg.nak(delay);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { BlockedAddressError, checkPublicUrl, guardedLookup, isPublicAddress } from './address';

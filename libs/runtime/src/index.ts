@@ -1,0 +1,3 @@
+export { RuntimeModule, type RuntimeOptions } from './runtime.module';
+export { CONFIG, DB, LOGGER, METRICS, NATS, REDIS, SECRET_BOX, SUBJECTS } from './tokens';
+export { TaskLifecycle, taskMessage, type TaskOutcome } from './task-lifecycle';
