@@ -2,39 +2,8 @@ import { CandidateIndex } from './candidate-index';
 import { hamming64, popcount32 } from './hamming';
 import { chooseChunkPlan } from './multi-index-hash-table';
 import { PairList } from './pair-list';
+import { clusteredImages, Image } from './__fixtures__/synthetic-images';
 import { seededRandom, shuffled } from './__fixtures__/seeded-random';
-
-interface Image {
-  id: number;
-  anchors: Uint32Array;
-  probes: Uint32Array;
-}
-
-/** Images whose codes are noisy copies of a few shared centres, so every radius has both hits and misses. */
-function clusteredImages(count: number, seed: number, firstId = 0): Image[] {
-  const random = seededRandom(seed);
-  const word = () => (random() * 2 ** 32) >>> 0;
-  const centres = Array.from({ length: Math.max(1, count >> 3) }, () => [word(), word()]);
-  const flip = (lo: number, hi: number, bits: number): [number, number] => {
-    for (let k = 0; k < bits; k++) {
-      const bit = Math.floor(random() * 64);
-      if (bit < 32) lo = (lo ^ (1 << bit)) >>> 0;
-      else hi = (hi ^ (1 << (bit - 32))) >>> 0;
-    }
-    return [lo, hi];
-  };
-  return Array.from({ length: count }, (_, i) => {
-    const [cLo, cHi] = centres[Math.floor(random() * centres.length)];
-    const anchorCount = 1 + Math.floor(random() * 2);
-    const probeCount = anchorCount + Math.floor(random() * 6);
-    const codes = Array.from({ length: probeCount }, () => flip(cLo, cHi, Math.floor(random() * 14)));
-    return {
-      id: firstId + i * 3 + 1,
-      anchors: Uint32Array.from(codes.slice(0, anchorCount).flat()),
-      probes: Uint32Array.from(codes.flat()),
-    };
-  });
-}
 
 function minDistance(probes: Uint32Array, anchors: Uint32Array): number {
   let best = 64;

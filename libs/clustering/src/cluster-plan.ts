@@ -65,8 +65,14 @@ function sameMembers(cluster: SimilarCluster, component: readonly number[]): boo
  * Gives the new components identities from the previous clusters they came from: each previous cluster
  * passes its id to the component holding its largest part (ties: the part with the smallest image id);
  * a component claimed by several keeps the oldest claimant's id and labels; unclaimed components get a new id.
+ * Members in `departed` (changed files, treated as removed then re-added) carry no identity.
  */
-export function reconcileClusters(previous: readonly SimilarCluster[], components: readonly number[][], context: PlanContext): ClusterPlan {
+export function reconcileClusters(
+  previous: readonly SimilarCluster[],
+  components: readonly number[][],
+  context: PlanContext,
+  departed: ReadonlySet<number> = new Set(),
+): ClusterPlan {
   const componentOf = new Map<number, number>();
   components.forEach((members, c) => members.forEach((id) => componentOf.set(id, c)));
 
@@ -75,7 +81,7 @@ export function reconcileClusters(previous: readonly SimilarCluster[], component
   for (const cluster of previous) {
     const partSizes = new Map<number, number>();
     for (const id of [...cluster.members].sort((p, q) => p - q)) {
-      const c = componentOf.get(id);
+      const c = departed.has(id) ? undefined : componentOf.get(id);
       if (c !== undefined) partSizes.set(c, (partSizes.get(c) ?? 0) + 1);
     }
     let heir = -1;
@@ -96,7 +102,9 @@ export function reconcileClusters(previous: readonly SimilarCluster[], component
     const [keeper, ...absorbed] = claimants[c].sort(olderFirst);
     for (const cluster of absorbed) plan.delete.push(cluster.id);
     if (!keeper) {
-      plan.create.push({ id: context.newId(), createdAt: context.now, updatedAt: context.now, customLabels: {}, members });
+      const id = context.newId();
+      if (previous.some((cluster) => cluster.id === id)) throw new Error(`newId() returned ${id}, an id already in use`);
+      plan.create.push({ id, createdAt: context.now, updatedAt: context.now, customLabels: {}, members });
     } else if (sameMembers(keeper, members)) {
       plan.unchanged.push(keeper.id);
     } else {
@@ -160,7 +168,7 @@ export function planIncrementalRun(input: IncrementalRunInput, context: PlanCont
   }
   for (let i = 0; i < added.length; i++) uf.union(nodes.indexOf(added.a[i]), nodes.indexOf(added.b[i]));
 
-  const plan = reconcileClusters(affected, groupsOf(uf, nodes), context);
+  const plan = reconcileClusters(affected, groupsOf(uf, nodes), context, changed);
   return { ...plan, unchanged: [...plan.unchanged, ...unchanged].sort() };
 }
 
