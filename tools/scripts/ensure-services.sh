@@ -119,7 +119,7 @@ ensure NATS nats_answers start_nats "$NATS_HOST" "$NATS_PORT" nats
 if ((${#VIA_DOCKER[@]})); then
   log "docker compose up -d ${VIA_DOCKER[*]}"
   (cd "$REPO_ROOT" && SECRETS_KEY="${SECRETS_KEY:-unused}" ADMIN_API_KEY="${ADMIN_API_KEY:-unused}" \
-    docker compose up -d "${VIA_DOCKER[@]}")
+    docker compose -f docker-compose.yml -f docker/compose.services.yml up -d "${VIA_DOCKER[@]}")
   for s in "${VIA_DOCKER[@]}"; do
     case "$s" in
       postgres) wait_for PostgreSQL postgres_answers "$PG_HOST:$PG_PORT" ;;
