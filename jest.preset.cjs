@@ -20,4 +20,5 @@ module.exports = {
   moduleNameMapper: { '^@simclust/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/index.ts') },
   testMatch: ['**/?(*.)+(spec|e2e-spec).ts'],
   setupFiles: [path.join(__dirname, 'jest.setup.cjs')],
+  globalSetup: path.join(__dirname, 'jest.global-setup.cjs'),
 };
