@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 // The server of the test run's DATABASE_URL (tools/scripts/test.sh), or the machine's default PostgreSQL.
+// eslint-disable-next-line no-restricted-properties -- test support, not an app: it reads what test.sh exported
 const base = new URL(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/simclust_test');
 
 export function databaseUrl(name: string): string {

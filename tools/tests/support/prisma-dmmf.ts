@@ -57,8 +57,9 @@ function load(): Exports {
   const wasmPath = join(dirname(require.resolve('prisma/package.json')), 'build', 'prisma_schema_build_bg.wasm');
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
   const decoder = new TextDecoder();
-  let ex: Exports;
-  const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(ex.memory.buffer, ptr, len));
+  // The imports close over the instance they belong to, which exists only after instantiation.
+  const self = {} as { ex: Exports };
+  const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(self.ex.memory.buffer, ptr, len));
   const imports: Record<string, Record<string, (...a: number[]) => unknown>> = {};
   for (const { module, name } of WebAssembly.Module.imports(mod)) {
     // Import names carry a hash that changes between Prisma versions; match on the stable part.
@@ -72,7 +73,7 @@ function load(): Exports {
             }
           : name === '__wbindgen_init_externref_table'
             ? () => {
-                const table = ex.__wbindgen_externrefs;
+                const table = self.ex.__wbindgen_externrefs;
                 const offset = table.grow(4);
                 table.set(0, undefined);
                 table.set(offset, undefined);
@@ -85,9 +86,9 @@ function load(): Exports {
               };
     (imports[module] ??= {})[name] = fn;
   }
-  ex = new WebAssembly.Instance(mod, imports as WebAssembly.Imports).exports as unknown as Exports;
-  ex.__wbindgen_start();
-  return (instance = ex);
+  self.ex = new WebAssembly.Instance(mod, imports as WebAssembly.Imports).exports as unknown as Exports;
+  self.ex.__wbindgen_start();
+  return (instance = self.ex);
 }
 
 /** The DMMF data model of a Prisma schema; throws Prisma's validation message for an invalid schema. */

@@ -12,6 +12,7 @@ export interface RunResult {
 /** Runs a command from the repository root and collects its output. */
 export function run(command: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 20000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    // eslint-disable-next-line no-restricted-properties -- children inherit the test's environment
     const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
