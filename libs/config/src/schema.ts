@@ -51,6 +51,8 @@ export function indexerSchema(root: string) {
     FETCH_MAX_BYTES: positiveInt.default(52428800),
     FETCH_TIMEOUT_MS: positiveInt.default(15000),
     INDEXER_CONCURRENCY: positiveInt.default(4),
+    // Decompression-bomb guard: images declaring more pixels are refused before decoding (sharp's own default).
+    INDEXER_MAX_INPUT_PIXELS: positiveInt.default(268402689),
   });
 }
 

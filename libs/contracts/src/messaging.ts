@@ -98,3 +98,11 @@ export type ClusterJob = ClusterCommand;
 
 export const DeliveryJobSchema = z.object({ deliveryId: z.string() });
 export type DeliveryJob = z.infer<typeof DeliveryJobSchema>;
+
+/** One file's outcome in an index task's message: Error is "" on success, else "[<Code>] <Reason>". */
+export const IndexFileOutcomeSchema = z.object({ URI: z.string(), Error: z.string() });
+export type IndexFileOutcome = z.infer<typeof IndexFileOutcomeSchema>;
+
+/** The task-specific part of an IndexFileMeta task's result and message. */
+export const IndexTaskResultSchema = z.object({ Files: z.array(IndexFileOutcomeSchema) });
+export type IndexTaskResult = z.infer<typeof IndexTaskResultSchema>;
