@@ -3,3 +3,4 @@ export * from './ids';
 export * from './tasks';
 export * from './messaging';
 export * from './notifications';
+export * from './locks';
