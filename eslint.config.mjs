@@ -1,5 +1,4 @@
 import nx from '@nx/eslint-plugin';
-import tseslint from 'typescript-eslint';
 
 export default [
   ...nx.configs['flat/base'],
@@ -30,9 +29,27 @@ export default [
   },
   {
     // The config lib is the one place that reads the environment; tests and tools may set it.
-    files: ['libs/config/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'],
+    files: ['libs/config/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  { files: ['**/*.spec.ts', '**/*.e2e-spec.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
-  ...tseslint.configs.disableTypeChecked,
+  {
+    // Tests may also use the testing lib (fixtures, clients, receivers).
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:testing'] },
+          ],
+        },
+      ],
+    },
+  },
+  { files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 ];
