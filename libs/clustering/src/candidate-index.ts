@@ -110,7 +110,7 @@ export class CandidateIndex {
   allCandidatePairs(): PairList {
     const out = new PairBuffer(this.anchors.size);
     // Each pair has an anchor side, so querying every anchor against the probes finds all of them.
-    this.probes.searchWithCodesOf(this.anchors, 0, this.anchors.entryRangeEnd, out);
+    this.probes.searchWithCodesOf(this.anchors, out);
     return out.toSortedUnique();
   }
 
@@ -120,15 +120,25 @@ export class CandidateIndex {
    */
   candidatePairsFor(ids: ArrayLike<number>): PairList {
     const out = new PairBuffer(ids.length * 4);
-    const scratch = new Uint32Array(2 * 255);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      const anchorCount = this.anchors.copyCodesOf(id, scratch, 0);
-      for (let k = 0; k < anchorCount; k++) this.probes.search(scratch[2 * k], scratch[2 * k + 1], id, out);
-      const probeCount = this.probes.copyCodesOf(id, scratch, 0);
-      for (let k = 0; k < probeCount; k++) this.anchors.search(scratch[2 * k], scratch[2 * k + 1], id, out);
-    }
+    const [anchorCodes, anchorOwners] = this.codesOf(this.anchors, ids);
+    this.probes.searchBatch(anchorCodes, anchorOwners, out);
+    const [probeCodes, probeOwners] = this.codesOf(this.probes, ids);
+    this.anchors.searchBatch(probeCodes, probeOwners, out);
     return out.toSortedUnique();
+  }
+
+  private codesOf(table: MultiIndexHashTable, ids: ArrayLike<number>): [Uint32Array, Uint32Array] {
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) total += table.codeCountOf(ids[i]);
+    const codes = new Uint32Array(total * 2);
+    const owners = new Uint32Array(total);
+    let at = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const n = table.copyCodesOf(ids[i], codes, at * 2);
+      owners.fill(ids[i], at, at + n);
+      at += n;
+    }
+    return [codes, owners];
   }
 
   /** Builds the search structures now instead of at the next query (e.g. right after a bulk load). */
