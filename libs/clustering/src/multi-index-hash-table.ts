@@ -16,7 +16,7 @@ export interface ChunkPlan {
 const CODE_BITS = 64;
 /** Direct-address tables above 2^22 buckets cost more in cache misses than they save in scans. */
 const MAX_CHUNK_BITS = 22;
-/** Relative costs of one bucket lookup and one scanned entry, measured on the 1M benchmark. */
+/** Relative costs of one bucket lookup and one scanned entry (rough estimate for the batched sweep). */
 const LOOKUP_COST = 1.5;
 const SCAN_COST = 1;
 
