@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { RuntimeModule } from '@simclust/runtime';
 import { DatasetsModule } from './datasets/datasets.module';
+import { FilesModule } from './files/files.module';
 import { ImmExceptionFilter } from './imm/imm-exception.filter';
 import { ImmModule } from './imm/imm.module';
 import { ProjectsModule } from './projects/projects.module';
 import { TasksModule } from './tasks/tasks.module';
 
 @Module({
-  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, TasksModule, ProjectsModule, DatasetsModule],
+  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, TasksModule, ProjectsModule, DatasetsModule, FilesModule],
   providers: [{ provide: APP_FILTER, useClass: ImmExceptionFilter }],
 })
 export class AppModule {}
