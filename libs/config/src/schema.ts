@@ -67,6 +67,15 @@ export function notificationsSchema(root: string) {
   return z.object({
     ...commonSchema(root),
     NOTIFICATIONS_PORT: port.default(8083),
+    // Delays before each webhook attempt, the first included; unset means contract.md's schedule (tests shorten it).
+    WEBHOOK_RETRY_DELAYS_MS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'must be comma-separated milliseconds, e.g. 0,5000,300000')
+      .transform((v) => v.split(',').map(Number))
+      .optional(),
+    WEBHOOK_CONCURRENCY: positiveInt.default(10),
+    WEBHOOK_RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+    TASK_PURGE_INTERVAL_MS: positiveInt.default(600_000),
   });
 }
 

@@ -106,3 +106,7 @@ export type IndexFileOutcome = z.infer<typeof IndexFileOutcomeSchema>;
 /** The task-specific part of an IndexFileMeta task's result and message. */
 export const IndexTaskResultSchema = z.object({ Files: z.array(IndexFileOutcomeSchema) });
 export type IndexTaskResult = z.infer<typeof IndexTaskResultSchema>;
+
+/** One attempt of one delivery; its jobId is `jobIds.delivery(deliveryId, attempt)`, so re-adding it is harmless. */
+export const DeliveryAttemptJobSchema = DeliveryJobSchema.extend({ attempt: z.number().int().min(0) });
+export type DeliveryAttemptJob = z.infer<typeof DeliveryAttemptJobSchema>;

@@ -30,3 +30,14 @@ export function buildEnvelope(event: TaskEvent, region: string, account: string)
     content: JSON.stringify(event.content),
   };
 }
+
+/** A project's webhook endpoints are capped so one task event fans out to a bounded number of deliveries. */
+export const WEBHOOK_ENDPOINTS_PER_PROJECT = 100;
+
+/** `WebhookDelivery.targetKey` of the task's own `Notification.Webhook.URL`; endpoint deliveries use the endpoint id. */
+export const TASK_WEBHOOK_TARGET = 'task';
+
+/** An endpoint's EventTypes: empty or `*` takes every event, otherwise the listed `imm:Task:<TaskType>` types. */
+export function endpointTakes(eventTypes: readonly string[], type: string): boolean {
+  return eventTypes.length === 0 || eventTypes.includes('*') || eventTypes.includes(type);
+}
