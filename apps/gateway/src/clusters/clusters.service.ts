@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { orderMembersByScore } from '@simclust/clustering';
+import { ImmError, TaskTypes, type ClusterCommand, type Subjects } from '@simclust/contracts';
+import { SUBJECTS } from '@simclust/runtime';
+import { rfc3339 } from '../common/time';
+import { DatasetsRepository } from '../datasets/datasets.repository';
+import { PageTokens, paginate } from '../imm/page-token';
+import type { NotificationParam } from '../tasks/notification';
+import { TaskRecorder } from '../tasks/task-recorder.service';
+import { ClustersRepository, type ClusterMemberRow, type ClusterRow, type ClusterSort, type SortOrder } from './clusters.repository';
+
+export interface NewClusteringTask {
+  requestId: string;
+  userData?: string;
+  tags?: Record<string, unknown>;
+  notification?: NotificationParam;
+}
+
+export interface ClusterQuery {
+  labels?: Record<string, string>;
+  nextToken?: string;
+  maxResults: number;
+  sort: ClusterSort;
+  order: SortOrder;
+}
+
+function scoreDetails(value: unknown): { Sharpness: number; Exposure: number; Resolution: number } | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Record<string, unknown>;
+  const part = (x: unknown) => (typeof x === 'number' ? x : 0);
+  return { Sharpness: part(v.Sharpness), Exposure: part(v.Exposure), Resolution: part(v.Resolution) };
+}
+
+/** IMM's SimilarImageCluster: its files best shot first. */
+function clusterView(cluster: ClusterRow, members: ClusterMemberRow[]) {
+  const ordered = orderMembersByScore(members.map((m) => ({ id: m.uri, score: m.imageScore ?? Number.NaN, member: m })));
+  return {
+    ObjectId: cluster.id,
+    CreateTime: rfc3339(cluster.createdAt),
+    UpdateTime: rfc3339(cluster.updatedAt),
+    CustomLabels: cluster.customLabels,
+    Files: ordered.map(({ member }) => ({
+      URI: member.uri,
+      ImageScore: member.imageScore ?? 0,
+      ...(scoreDetails(member.scoreDetails) ? { ScoreDetails: scoreDetails(member.scoreDetails) } : {}),
+    })),
+  };
+}
+
+@Injectable()
+export class ClustersService {
+  constructor(
+    private readonly datasets: DatasetsRepository,
+    private readonly clusters: ClustersRepository,
+    private readonly tasks: TaskRecorder,
+    private readonly tokens: PageTokens,
+    @Inject(SUBJECTS) private readonly subjects: Subjects,
+  ) {}
+
+  async createTask(projectName: string, datasetName: string, request: NewClusteringTask) {
+    const dataset = await this.datasets.resolve(projectName, datasetName);
+    await this.tasks.checkNotification(request.notification);
+    const task = await this.tasks.create({
+      projectId: dataset.projectId,
+      datasetName,
+      taskType: TaskTypes.SimilarImageClustering,
+      requestId: request.requestId,
+      tags: request.tags,
+      userData: request.userData,
+      notification: request.notification,
+      requestDefinition: {
+        ProjectName: projectName,
+        DatasetName: datasetName,
+        ...(request.userData !== undefined ? { UserData: request.userData } : {}),
+        ...(request.tags ? { Tags: request.tags } : {}),
+        ...(request.notification ? { Notification: request.notification } : {}),
+      },
+    });
+    const command: ClusterCommand = {
+      taskId: task.id,
+      requestId: request.requestId,
+      projectId: dataset.projectId,
+      projectName,
+      datasetId: dataset.id,
+      datasetName,
+    };
+    await this.tasks.dispatch(task, this.subjects.clusterCommand, command);
+    return { TaskId: task.id, EventId: task.eventId };
+  }
+
+  async query(projectName: string, datasetName: string, query: ClusterQuery) {
+    const dataset = await this.datasets.resolve(projectName, datasetName);
+    // The scope binds a token to its dataset, sort, order and filter: reused elsewhere it is InvalidNextToken.
+    const scope = `clusters/${dataset.id}/${query.sort}/${query.order}/${JSON.stringify(Object.entries(query.labels ?? {}).sort())}`;
+    const after = this.tokens.decode(query.nextToken, scope);
+    const afterTime = after && typeof after.key === 'string' ? new Date(after.key) : undefined;
+    if (after && (!afterTime || Number.isNaN(afterTime.getTime()))) throw new ImmError('InvalidNextToken', 'Specified parameter NextToken is not valid.');
+    const rows = await this.clusters.page({
+      datasetId: dataset.id,
+      labels: query.labels,
+      sort: query.sort,
+      order: query.order,
+      after: after && afterTime ? { time: afterTime, id: after.id } : undefined,
+      take: query.maxResults + 1,
+    });
+    const sortKey = (c: ClusterRow) => (query.sort === 'CreateTime' ? c.createdAt : c.updatedAt).toISOString();
+    const { page, nextToken } = paginate(rows, query.maxResults, (c) => ({ key: sortKey(c), id: c.id }), scope, this.tokens);
+    const members = await this.clusters.members(page.map((c) => c.id));
+    const byCluster = new Map<string, ClusterMemberRow[]>(page.map((c) => [c.id, []]));
+    for (const m of members) byCluster.get(m.clusterId)?.push(m);
+    return {
+      SimilarImageClusters: page.map((c) => clusterView(c, byCluster.get(c.id) ?? [])),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
+  }
+
+  async updateLabels(projectName: string, datasetName: string, objectId: string, labels: Record<string, string>) {
+    const dataset = await this.datasets.resolve(projectName, datasetName);
+    const cluster = await this.clusters.setLabels(dataset.id, objectId, labels);
+    if (!cluster) throw ImmError.notFound('SimilarImageCluster', objectId);
+    return { SimilarImageCluster: clusterView(cluster, await this.clusters.members([cluster.id])) };
+  }
+}
