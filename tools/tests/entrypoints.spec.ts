@@ -13,9 +13,8 @@ type App = keyof typeof APPS;
 
 const db = throwawayName('simclust_entrypoints');
 const dataDir = mkdtempSync(join(tmpdir(), 'simclust-entrypoints-'));
-const ports = Object.fromEntries(Object.values(APPS).map((v) => [v, String(freePort())])) as Record<string, string>;
+const ports: Record<string, string> = {};
 const env: Record<string, string> = {
-  ...ports,
   DATABASE_URL: databaseUrl(db),
   SECRETS_KEY: 'entrypoints-test-secrets-key-0123456789abcdef',
   ADMIN_API_KEY: 'entrypoints-test-admin-key-0123456789',
@@ -27,6 +26,8 @@ const env: Record<string, string> = {
 const started = new Map<App, { child: ChildProcess; output: () => string; exited: Promise<number | null> }>();
 
 beforeAll(async () => {
+  for (const portVar of Object.values(APPS)) ports[portVar] = String(await freePort());
+  Object.assign(env, ports);
   const migrated = await run('bash', ['docker/entrypoints/migrate.sh'], { DATABASE_URL: env.DATABASE_URL });
   if (migrated.code !== 0) throw new Error(`migrate.sh failed: ${migrated.stderr}`);
   for (const app of Object.keys(APPS) as App[]) {

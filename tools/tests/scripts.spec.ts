@@ -27,8 +27,9 @@ describe('ensure-services.sh', () => {
 
   describe('a NATS without JetStream', () => {
     let nats: ChildProcess;
-    const port = freePort();
+    let port: number;
     beforeAll(async () => {
+      port = await freePort();
       nats = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
       for (let i = 0; i < 150; i++) {
         if ((await run('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`])).code === 0) return;
@@ -48,7 +49,10 @@ describe('ensure-services.sh', () => {
   });
 
   describe('an installed but stopped Redis', () => {
-    const port = freePort();
+    let port: number;
+    beforeAll(async () => {
+      port = await freePort();
+    });
     afterAll(() => {
       spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
     });
@@ -82,10 +86,10 @@ describe('start-all.mjs', () => {
     }
   }
 
-  function startAll(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  async function startAll(): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
     const child = spawn(process.execPath, ['tools/scripts/start-all.mjs'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, START_ALL_ENTRYPOINTS: dir, PORT: String(freePort()), START_ALL_KILL_AFTER_MS: '3000' },
+      env: { ...process.env, START_ALL_ENTRYPOINTS: dir, PORT: String(await freePort()), START_ALL_KILL_AFTER_MS: '3000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -101,7 +105,7 @@ describe('start-all.mjs', () => {
 
   test('prefixes each line with its app, and on SIGTERM stops every app and exits 0', async () => {
     entrypoints();
-    const { child, output, exited } = startAll();
+    const { child, output, exited } = await startAll();
     await until(() => APPS.every((a) => output().includes(`hello from ${a}`)));
     for (const app of APPS) expect(output()).toMatch(new RegExp(`^${app} +\\| hello from ${app}$`, 'm'));
     child.kill('SIGTERM');
@@ -111,7 +115,7 @@ describe('start-all.mjs', () => {
 
   test('when one app dies on its own, stops the others and exits non-zero', async () => {
     entrypoints({ indexer: `until [[ -f ${dir}/die ]]; do sleep 0.05; done; echo boom >&2; exit 3` });
-    const { output, exited } = startAll();
+    const { output, exited } = await startAll();
     // The indexer dies only once every other app is up, so each is asked to stop rather than never started.
     await until(() => APPS.filter((a) => a !== 'indexer').every((a) => output().includes(`hello from ${a}`)));
     writeFileSync(join(dir, 'die'), '');
@@ -122,7 +126,7 @@ describe('start-all.mjs', () => {
 
   test('kills an app that ignores SIGTERM after the grace period', async () => {
     entrypoints({ notifications: `trap '' TERM INT; echo "hello from notifications"; while true; do sleep 0.05; done` });
-    const { child, output, exited } = startAll();
+    const { child, output, exited } = await startAll();
     await until(() => output().includes('hello from notifications'));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
