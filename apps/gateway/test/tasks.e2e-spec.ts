@@ -236,7 +236,7 @@ describe('Notification', () => {
     [{ MNS: { TopicName: 'topic1' } }],
     [{ RocketMQ: { InstanceId: 'i', TopicName: 't' } }],
   ])('refuses IMM’s %j with a 400 saying simclust delivers by webhook', async (notification) => {
-    const res = await client.call('CreateSimilarImageClusteringTask', { ProjectName: uniqueName('p'), DatasetName: 'd', Notification: notification }, 'query');
+    const res = await client.call('IndexFileMeta', { ProjectName: uniqueName('p'), DatasetName: 'd', File: { URI: 'file:///data/a.jpg' }, Notification: notification }, 'query');
     expect(res.status).toBe(400);
     expect(res.body.Code).toBe('InvalidNotification');
     expect(res.body.Message).toContain('webhook');
