@@ -1,1 +1,6 @@
-export {};
+export { FeatureExtractionError } from './errors';
+export { FEATURE_VERSION, CANDIDATE_RADIUS, HASH_WINDOWS, extractFeatures, descriptorCodes, type ImageFeatures } from './features';
+export { verifyPair, type PairVerdict } from './verifier';
+export type { ScoreDetails } from './quality';
+export { DEFAULT_LIMIT_INPUT_PIXELS } from './normalise';
+export { popcount64 } from './codes';

@@ -1,0 +1,177 @@
+import sharp from 'sharp';
+import { FeatureExtractionError } from './errors';
+import type { Grey, Rect } from './raster';
+
+// Process-wide, once: this lib decodes each file exactly once, so libvips' operation cache only costs memory.
+sharp.cache(false);
+
+/** Default decode limit: larger inputs are refused before any pixel is decoded (decompression bombs). */
+export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
+/** Long side of the single working decode: JPEG shrink-on-load reaches it at 1/8 scale from ~1600 px, and blur of ~1 px per 1000 px is still measurable. */
+export const WORK_SIZE = 192;
+/** A row/column whose grey standard deviation is below this (0..255) counts as a uniform bar. */
+export const BAR_UNIFORM_STD = 3.5;
+/** A bar row's mean may differ this much from the outermost row's mean: bars are one colour. */
+export const BAR_MEAN_TOLERANCE = 8;
+/** A row whose mean neighbour difference is below this share of the median content row counts as a blurred fill. */
+export const BAR_BLUR_ACTIVITY_RATIO = 0.12;
+/** Bars thinner than this share of the side are left alone: too small to hurt, too risky to guess. */
+export const BAR_MIN_FRACTION = 0.03;
+/** At least this share of each side must remain after trimming (a trimmed frame is never a sliver). */
+export const TRIM_MIN_KEEP = 0.45;
+
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1']);
+
+export interface Decoded {
+  grey: Grey;
+  width: number;
+  height: number;
+  orientation: number;
+  format: string;
+}
+
+// ISO-BMFF 'ftyp' with HEVC-coded brands: libvips from npm only decodes AVIF in that container.
+function isHeic(input: Buffer): boolean {
+  if (input.length < 16 || input.toString('latin1', 4, 8) !== 'ftyp') return false;
+  const major = input.toString('latin1', 8, 12);
+  const boxLen = Math.min(input.readUInt32BE(0), input.length, 64);
+  const brands = [major];
+  for (let o = 16; o + 4 <= boxLen; o += 4) brands.push(input.toString('latin1', o, o + 4));
+  if (brands.includes('avif') || brands.includes('avis')) return false;
+  return brands.some((b) => HEIF_BRANDS.has(b));
+}
+
+function mapSharpError(err: unknown, limit: number): FeatureExtractionError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(msg)) return new FeatureExtractionError(`image exceeds pixel limit (${limit} px)`, { cause: err });
+  if (/premature end|truncated|unexpected end|not enough data|short read|EOF/i.test(msg))
+    return new FeatureExtractionError('truncated image', { cause: err });
+  if (/unsupported image format/i.test(msg)) return new FeatureExtractionError('unsupported image format', { cause: err });
+  if (/heif|heic/i.test(msg)) return new FeatureExtractionError('HEIC/HEIF images are not supported by this build', { cause: err });
+  return new FeatureExtractionError(`corrupt image (${msg.split('\n')[0].slice(0, 120)})`, { cause: err });
+}
+
+/**
+ * Decodes once, straight to a ≤ WORK_SIZE greyscale raster (shrink-on-load), upright per EXIF,
+ * alpha flattened onto white.
+ */
+export async function decodeWorking(input: Buffer, limitInputPixels: number): Promise<Decoded> {
+  if (input.length === 0) throw new FeatureExtractionError('empty file');
+  if (isHeic(input)) throw new FeatureExtractionError('HEIC/HEIF images are not supported by this build');
+  // 'truncated' fails only on a cut-off file; lesser warnings (odd EXIF, extra bytes) still decode.
+  const options: sharp.SharpOptions = { failOn: 'truncated', limitInputPixels, autoOrient: true, sequentialRead: true };
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(input, options).metadata();
+  } catch (err) {
+    throw mapSharpError(err, limitInputPixels);
+  }
+  const format = meta.format ?? 'unknown';
+  if (format === 'heif' && meta.compression === 'hevc')
+    throw new FeatureExtractionError('HEIC/HEIF images are not supported by this build');
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height) throw new FeatureExtractionError('unsupported image format');
+  if (width * height > limitInputPixels)
+    throw new FeatureExtractionError(`image exceeds pixel limit (${limitInputPixels} px)`);
+  try {
+    let pipeline = sharp(input, options);
+    if (meta.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+    const { data, info } = await pipeline
+      .resize(WORK_SIZE, WORK_SIZE, { fit: 'inside', kernel: 'linear' })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const grey = new Float32Array(info.width * info.height);
+    const ch = info.channels;
+    for (let i = 0, j = 0; i < grey.length; i++, j += ch) grey[i] = data[j];
+    return {
+      grey: { width: info.width, height: info.height, data: grey },
+      width,
+      height,
+      orientation: meta.orientation ?? 1,
+      format,
+    };
+  } catch (err) {
+    throw mapSharpError(err, limitInputPixels);
+  }
+}
+
+interface LineStats {
+  mean: Float32Array;
+  std: Float32Array;
+  activity: Float32Array;
+}
+
+// Per line (row when byRows, else column): mean, standard deviation and mean absolute neighbour difference along it.
+function lineStats(g: Grey, byRows: boolean): LineStats {
+  const n = byRows ? g.height : g.width;
+  const len = byRows ? g.width : g.height;
+  const step = byRows ? 1 : g.width;
+  const mean = new Float32Array(n);
+  const std = new Float32Array(n);
+  const activity = new Float32Array(n);
+  for (let l = 0; l < n; l++) {
+    const base = byRows ? l * g.width : l;
+    let s = 0;
+    let s2 = 0;
+    let act = 0;
+    let prev = g.data[base];
+    for (let k = 0; k < len; k++) {
+      const v = g.data[base + k * step];
+      s += v;
+      s2 += v * v;
+      act += Math.abs(v - prev);
+      prev = v;
+    }
+    const m = s / len;
+    mean[l] = m;
+    std[l] = Math.sqrt(Math.max(0, s2 / len - m * m));
+    activity[l] = act / Math.max(1, len - 1);
+  }
+  return { mean, std, activity };
+}
+
+function median(values: Float32Array): number {
+  const sorted = Float32Array.from(values).sort();
+  return sorted.length ? sorted[sorted.length >> 1] : 0;
+}
+
+// Length of the bar starting at `from` moving by `dir`: lines that are uniform in the bar colour or blurred fill.
+function barLength(s: LineStats, from: number, dir: number, blurLimit: number, maxLen: number): number {
+  const edgeMean = s.mean[from];
+  let n = 0;
+  for (let l = from; n < maxLen; l += dir, n++) {
+    const uniform = s.std[l] < BAR_UNIFORM_STD && Math.abs(s.mean[l] - edgeMean) < BAR_MEAN_TOLERANCE;
+    const blurred = s.activity[l] < blurLimit;
+    if (!uniform && !blurred) break;
+  }
+  return n;
+}
+
+/**
+ * Conservative letterbox/pillarbox detection: both opposite bars must be present and at least
+ * BAR_MIN_FRACTION thick; the thinner one is trimmed on both sides (a sky merging into one bar cannot widen the cut).
+ */
+export function findContentRect(g: Grey): Rect {
+  const rect: Rect = { x0: 0, y0: 0, x1: g.width, y1: g.height };
+  for (const byRows of [true, false]) {
+    const s = lineStats(g, byRows);
+    const n = s.mean.length;
+    const central = s.activity.subarray(Math.floor(n * 0.3), Math.ceil(n * 0.7));
+    const blurLimit = median(central) * BAR_BLUR_ACTIVITY_RATIO;
+    const maxLen = Math.floor((n * (1 - TRIM_MIN_KEEP)) / 2);
+    const a = barLength(s, 0, 1, blurLimit, maxLen);
+    const b = barLength(s, n - 1, -1, blurLimit, maxLen);
+    const bar = Math.min(a, b);
+    if (bar < Math.max(2, n * BAR_MIN_FRACTION)) continue;
+    if (byRows) {
+      rect.y0 = bar;
+      rect.y1 = n - bar;
+    } else {
+      rect.x0 = bar;
+      rect.x1 = n - bar;
+    }
+  }
+  return rect;
+}

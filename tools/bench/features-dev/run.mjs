@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+// DEV quality benchmark of libs/features: extract → brute-force candidates (the clustering lib's rule) →
+// verify → connected components → the bench scorer; then a harder self-made stress set built from DEV originals.
+// Usage: npx tsc -b libs/features/tsconfig.lib.json && node tools/bench/features-dev/run.mjs [--no-stress] [--dump file.json]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import * as F from '../../../libs/features/dist/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BENCH = path.resolve(here, '../../../../shared/bench');
+const DEV = path.join(BENCH, 'dev');
+const IN_FLIGHT = 4;
+const args = process.argv.slice(2);
+const dumpPath = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : null;
+
+function popcount(x) {
+  return F.popcount64(x);
+}
+
+async function extractAll(dir, names) {
+  const feats = new Map();
+  const failed = [];
+  const buffers = names.map((n) => fs.readFileSync(path.join(dir, n)));
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < names.length) {
+        const i = next++;
+        try {
+          feats.set(names[i], await F.extractFeatures(buffers[i]));
+        } catch (err) {
+          failed.push(`${names[i]}: ${err.reason ?? err.message}`);
+        }
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  return { feats, failed, imgPerSec: names.length / secs };
+}
+
+async function plainDecodeRate(dir, names) {
+  const buffers = names.map((n) => fs.readFileSync(path.join(dir, n)));
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      while (next < names.length) {
+        const b = buffers[next++];
+        await sharp(b, { failOn: 'none' }).resize(64, 64, { fit: 'fill' }).greyscale().raw().toBuffer();
+      }
+    }),
+  );
+  return names.length / ((performance.now() - t0) / 1000);
+}
+
+// The candidate rule implemented by libs/clustering: a probe of one within CANDIDATE_RADIUS of an anchor of the other.
+function candidatePairs(names, feats) {
+  const codes = names.map((n) => F.descriptorCodes(feats.get(n).descriptor));
+  const pairs = [];
+  const near = (p, a) => {
+    for (const x of p) for (const y of a) if (popcount(x ^ y) <= F.CANDIDATE_RADIUS) return true;
+    return false;
+  };
+  for (let i = 0; i < names.length; i++)
+    for (let j = i + 1; j < names.length; j++)
+      if (near(codes[i].probes, codes[j].anchors) || near(codes[j].probes, codes[i].anchors)) pairs.push([names[i], names[j]]);
+  return pairs;
+}
+
+function components(names, edges) {
+  const parent = new Map(names.map((n) => [n, n]));
+  const find = (x) => {
+    while (parent.get(x) !== x) {
+      parent.set(x, parent.get(parent.get(x)));
+      x = parent.get(x);
+    }
+    return x;
+  };
+  for (const [a, b] of edges) parent.set(find(a), find(b));
+  const groups = new Map();
+  for (const n of names) {
+    const r = find(n);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r).push(n);
+  }
+  return [...groups.values()].filter((g) => g.length > 1);
+}
+
+function truePairs(clusters) {
+  const set = new Set();
+  for (const c of clusters) for (let i = 0; i < c.length; i++) for (let j = i + 1; j < c.length; j++) set.add([c[i], c[j]].sort().join('|'));
+  return set;
+}
+
+async function evaluate(label, dir, truth) {
+  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')).sort();
+  const { feats, failed, imgPerSec } = await extractAll(dir, names);
+  const ok = names.filter((n) => feats.has(n));
+  const cands = candidatePairs(ok, feats);
+  const t0 = performance.now();
+  const verified = [];
+  const scores = new Map();
+  for (const [a, b] of cands) {
+    const v = F.verifyPair(feats.get(a).verifier, feats.get(b).verifier);
+    scores.set(`${a}|${b}`, v);
+    if (v.match) verified.push([a, b]);
+  }
+  const msPerPair = cands.length ? (performance.now() - t0) / cands.length : 0;
+  const clusters = components(ok, verified);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'features-dev-'));
+  const predFile = path.join(tmp, 'pred.json');
+  fs.writeFileSync(predFile, JSON.stringify({ clusters }));
+  let report;
+  try {
+    report = execFileSync('node', [path.join(BENCH, 'score.mjs'), '--truth', truth, '--pred', predFile], { encoding: 'utf8' });
+  } catch (err) {
+    report = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+  }
+  const t = JSON.parse(fs.readFileSync(truth, 'utf8'));
+  const hard = new Set((t.hard ?? []).flat());
+  const tp = truePairs(t.clusters);
+  const candSet = new Set(cands.map((p) => [...p].sort().join('|')));
+  let main = 0;
+  let mainHit = 0;
+  let hardN = 0;
+  let hardHit = 0;
+  const missed = [];
+  for (const p of tp) {
+    const [a, b] = p.split('|');
+    const isHard = hard.has(a) || hard.has(b);
+    const hit = candSet.has(p);
+    if (isHard) {
+      hardN++;
+      hardHit += hit ? 1 : 0;
+    } else {
+      main++;
+      mainHit += hit ? 1 : 0;
+      if (!hit) missed.push(`${t.kinds?.[a] ?? '?'}~${t.kinds?.[b] ?? '?'}`);
+    }
+  }
+  const verifiedTrue = verified.filter((p) => tp.has([...p].sort().join('|'))).length;
+  const bytes = ok.map((n) => feats.get(n).descriptor.length + feats.get(n).verifier.length);
+  console.log(`\n===== ${label}: ${names.length} files =====`);
+  console.log(report.trimEnd());
+  console.log(`--- features-dev extras (${label}) ---`);
+  if (failed.length) console.log(`failed files: ${failed.length}\n  ${failed.join('\n  ')}`);
+  console.log(`candidate recall (main true pairs): ${(mainHit / main).toFixed(3)} (${mainHit}/${main}); hard families: ${hardHit}/${hardN}`);
+  const missCount = missed.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map());
+  if (missed.length) console.log(`  missed candidate pairs by kinds: ${[...missCount].map(([k, v]) => `${k}:${v}`).join(' ')}`);
+  console.log(`candidate pairs: ${cands.length} (${(cands.length / ok.length).toFixed(2)} per image), verified: ${verified.length} (true ${verifiedTrue})`);
+  console.log(`extraction: ${imgPerSec.toFixed(1)} img/s (${IN_FLIGHT} in flight)`);
+  console.log(`verification: ${msPerPair.toFixed(3)} ms/pair (one thread)`);
+  console.log(`bytes per image (descriptor + verifier): mean ${(bytes.reduce((a, b) => a + b, 0) / bytes.length).toFixed(0)}, max ${Math.max(...bytes)}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return { names: ok, feats, cands, scores, imgPerSec };
+}
+
+// Stress set: stronger versions of the DEV kinds, made from DEV originals (never written into the repo).
+async function buildStress(dir) {
+  const truthDev = JSON.parse(fs.readFileSync(path.join(DEV, 'truth.json'), 'utf8'));
+  const originals = Object.entries(truthDev.kinds)
+    .filter(([, k]) => k === 'original')
+    .map(([n]) => n)
+    .sort();
+  const distractors = Object.entries(truthDev.kinds)
+    .filter(([, k]) => k === 'distractor')
+    .map(([n]) => n)
+    .sort();
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const uni = (a, b) => a + (b - a) * rnd();
+  const clusters = [];
+  const kinds = {};
+  let id = 0;
+  const save = async (img, kind) => {
+    const name = `s_${String(id++).padStart(4, '0')}.jpg`;
+    await img.jpeg({ quality: 88 }).toFile(path.join(dir, name));
+    kinds[name] = kind;
+    return name;
+  };
+  for (const [fi, orig] of originals.entries()) {
+    const src = fs.readFileSync(path.join(DEV, 'images', orig));
+    const meta = await sharp(src).metadata();
+    const W = meta.width;
+    const H = meta.height;
+    const fam = [await save(sharp(src), 'original')];
+    const family = fi % 3;
+    if (family === 0) {
+      // Crops of 12–15 % per edge, independently per edge.
+      for (let k = 0; k < 2; k++) {
+        const l = uni(0.12, 0.15), r = uni(0.12, 0.15), t = uni(0.12, 0.15), b = uni(0.12, 0.15);
+        const box = { left: Math.round(l * W), top: Math.round(t * H), width: Math.round((1 - l - r) * W), height: Math.round((1 - t - b) * H) };
+        fam.push(await save(sharp(src).extract(box), 'crop'));
+      }
+      // Rotation of 4°, straightened (corners cropped).
+      const ang = rnd() < 0.5 ? -4 : 4;
+      const rot = await sharp(src).rotate(ang, { background: '#000' }).toBuffer({ resolveWithObject: true });
+      const rad = (Math.abs(ang) * Math.PI) / 180;
+      const k = 1 / (Math.cos(rad) + Math.sin(rad) * Math.max(W / H, H / W));
+      const cw = Math.floor(W * k), ch = Math.floor(H * k);
+      fam.push(await save(sharp(rot.data).extract({ left: Math.floor((rot.info.width - cw) / 2), top: Math.floor((rot.info.height - ch) / 2), width: cw, height: ch }), 'rotate'));
+    } else if (family === 1) {
+      // 6-frame burst: a 65 % window sliding 9 % of its own size per shot in one random direction.
+      const dirA = uni(0, 2 * Math.PI);
+      const win = 0.65;
+      fam.length = 0;
+      for (let f = 0; f < 6; f++) {
+        const off = (f - 2.5) * 0.09 * win;
+        const cx = 0.5 + off * Math.cos(dirA);
+        const cy = 0.5 + off * Math.sin(dirA);
+        const box = { left: Math.round((cx - win / 2) * W), top: Math.round((cy - win / 2) * H), width: Math.round(win * W), height: Math.round(win * H) };
+        fam.push(await save(sharp(src).extract(box), 'burst'));
+      }
+    } else {
+      // Letterbox with a blurred fill and with white bars, plus a mild crop + brightness combo.
+      const canvasW = Math.round(Math.max(W, (H * 16) / 9));
+      const canvasH = Math.round(Math.max(H, (W * 9) / 16));
+      const canvasW2 = Math.max(W, H);
+      const bg = await sharp(src).resize(canvasW, canvasH, { fit: 'fill' }).blur(25).toBuffer();
+      fam.push(await save(sharp(bg).composite([{ input: src, gravity: 'centre' }]), 'letterbox_blur'));
+      const white = await sharp({ create: { width: canvasW2, height: canvasW2, channels: 3, background: '#fff' } }).png().toBuffer();
+      fam.push(await save(sharp(white).composite([{ input: src, gravity: 'centre' }]), 'letterbox_white'));
+      const l = uni(0.06, 0.12), t = uni(0.06, 0.12);
+      fam.push(await save(sharp(src).extract({ left: Math.round(l * W), top: Math.round(t * H), width: Math.round((1 - 2 * l) * W), height: Math.round((1 - 2 * t) * H) }).modulate({ brightness: 1.2 }).gamma(2.2, 2.6), 'combo'));
+    }
+    clusters.push(fam);
+  }
+  const singletons = [];
+  for (const d of distractors) singletons.push(await save(sharp(fs.readFileSync(path.join(DEV, 'images', d))).rotate(), 'distractor'));
+  const truthFile = path.join(dir, '..', 'truth.json');
+  fs.writeFileSync(truthFile, JSON.stringify({ clusters, singletons, kinds, hard: [], hard_negatives: [] }));
+  return truthFile;
+}
+
+const dev = await evaluate('DEV', path.join(DEV, 'images'), path.join(DEV, 'truth.json'));
+const baseNames = fs.readdirSync(path.join(DEV, 'images')).sort();
+const plain = await plainDecodeRate(path.join(DEV, 'images'), baseNames);
+console.log(`reference: plain sharp decode to 64×64 grey, 2 in flight: ${plain.toFixed(1)} img/s → extraction/plain time ratio ${(plain / dev.imgPerSec).toFixed(2)}`);
+if (dumpPath) {
+  const out = dev.cands.map(([a, b]) => ({ a, b, ...dev.scores.get(`${a}|${b}`) }));
+  fs.writeFileSync(dumpPath, JSON.stringify(out));
+}
+if (!args.includes('--no-stress')) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'features-stress-'));
+  const imgDir = path.join(root, 'images');
+  fs.mkdirSync(imgDir);
+  const truth = await buildStress(imgDir);
+  await evaluate('STRESS (crops 12–15 %, rotation 4°, 6-frame bursts at 9 %/frame, blurred/white letterbox)', imgDir, truth);
+  fs.rmSync(root, { recursive: true, force: true });
+}
