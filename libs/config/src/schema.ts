@@ -60,6 +60,10 @@ export function clusteringWorkerSchema(root: string) {
   return z.object({
     ...commonSchema(root),
     CLUSTERING_WORKER_PORT: port.default(8082),
+    // Clustering jobs of different datasets run at once; one dataset never has two running.
+    CLUSTERING_CONCURRENCY: positiveInt.default(2),
+    // worker_threads that verify candidate pairs of large runs (small runs verify in-process).
+    CLUSTERING_VERIFY_THREADS: positiveInt.default(2),
   });
 }
 
