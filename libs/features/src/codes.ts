@@ -77,5 +77,6 @@ export function popcount64(x: bigint): number {
   lo = (lo & 0x33333333) + ((lo >>> 2) & 0x33333333);
   hi -= (hi >>> 1) & 0x55555555;
   hi = (hi & 0x33333333) + ((hi >>> 2) & 0x33333333);
-  return ((((lo + ((lo >>> 4) & 0x0f0f0f0f)) * 0x01010101) >>> 24) + (((hi + ((hi >>> 4) & 0x0f0f0f0f)) * 0x01010101) >>> 24));
+  // Math.imul: a float multiply loses the low bits the byte-sum trick needs.
+  return (Math.imul((lo + (lo >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) + (Math.imul((hi + (hi >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }

@@ -18,8 +18,8 @@ export const SCALE_MIN = 0.6;
 export const SCALE_MAX = 1.6;
 /** Each direction only shrinks its template into the other frame (s ≤ this): the narrower view's template always fits, and s > 1 in one direction is s < 1 in the other. */
 const COARSE_SCALE_TOP = 1.06;
-/** Coarse scale step: at 16 px a 10 % step moves template edges < 1 px, so the true scale is never skipped. */
-const COARSE_SCALE_STEP = 1.1;
+/** Coarse scale step: at 16 px a 15 % step moves template edges < 1 px, so the true scale is never skipped. */
+const COARSE_SCALE_STEP = 1.15;
 /** Rotation refined within this range: straightened tilts of a few degrees. */
 const MAX_ROTATION = (5 * Math.PI) / 180;
 /** Coarse hypotheses refined per pair (best first, early exit on success). */
@@ -211,7 +211,10 @@ function evaluate(t: Template, q: Level, x: Xform): Eval {
   const maxX = q.w - 1;
   const maxY = q.h - 1;
   const data = q.data;
-  const n = t.px.length;
+  const tpx = t.px;
+  const tpy = t.py;
+  const tval = t.val;
+  const n = tpx.length;
   let m = 0;
   let sv = 0;
   let sw = 0;
@@ -219,8 +222,8 @@ function evaluate(t: Template, q: Level, x: Xform): Eval {
   let sww = 0;
   let svw = 0;
   for (let i = 0; i < n; i++) {
-    const px = t.px[i];
-    const py = t.py[i];
+    const px = tpx[i];
+    const py = tpy[i];
     const X = a * px - c * py + ox;
     const Y = e * px + d * py + oy;
     if (X < 0 || Y < 0 || X > maxX || Y > maxY) continue;
@@ -234,7 +237,7 @@ function evaluate(t: Template, q: Level, x: Xform): Eval {
     const top = data[k] + (data[k + x1] - data[k]) * fx;
     const bot = data[k + y1] + (data[k + y1 + x1] - data[k + y1]) * fx;
     const w = top + (bot - top) * fy;
-    const v = t.val[i];
+    const v = tval[i];
     m++;
     sv += v;
     sw += w;
@@ -359,7 +362,7 @@ interface Steps {
 }
 
 // Pattern search: try ± one step on each parameter, move to the best improvement, halve steps when stuck.
-function refine(t: Template, q: Level, x0: Xform, steps: Steps, rounds: number, bound?: { x: Xform; t: number; ls: number; th: number }, minInside = 0.9): { x: Xform; ncc: number } {
+function refine(t: Template, q: Level, x0: Xform, steps: Steps, rounds: number, maxMoves: number, bound?: { x: Xform; t: number; ls: number; th: number }, minInside = 0.9): { x: Xform; ncc: number } {
   const score = (x: Xform): number => {
     if (Math.abs(x.th) > MAX_ROTATION) return -2;
     if (bound && (Math.abs(x.tx - bound.x.tx) > bound.t || Math.abs(x.ty - bound.x.ty) > bound.t || Math.abs(x.ls - bound.x.ls) > bound.ls || Math.abs(x.th - bound.x.th) > bound.th))
@@ -372,7 +375,7 @@ function refine(t: Template, q: Level, x0: Xform, steps: Steps, rounds: number, 
   let st = { ...steps };
   for (let r = 0; r < rounds; r++) {
     let moved = true;
-    for (let it = 0; it < 6 && moved; it++) {
+    for (let it = 0; it < maxMoves && moved; it++) {
       moved = false;
       let cand = best;
       let candScore = bestScore;
@@ -441,15 +444,15 @@ export function verifyPair(a: Uint8Array, b: Uint8Array): PairVerdict {
   let bestScore = 0;
   for (const h of hyps) {
     const [P, Q] = h.dir === 0 ? [A, B] : [B, A];
-    const mid = refine(P.tmpl[1], Q.levels[1], h.x, { t: 2, ls: 0.05, th: (2 * Math.PI) / 180 }, 2);
+    const mid = refine(P.tmpl[1], Q.levels[1], h.x, { t: 2, ls: 0.05, th: (2 * Math.PI) / 180 }, 1, 4);
     if (mid.ncc < MID_MIN_NCC) continue;
-    const fine = refine(P.tmpl[2], Q.levels[2], mid.x, { t: 1, ls: 0.02, th: Math.PI / 180 }, 1);
+    const fine = refine(P.tmpl[2], Q.levels[2], mid.x, { t: 0.7, ls: 0.015, th: Math.PI / 180 }, 1, 3);
     if (fine.ncc < MATCH_MIN_NCC) {
       bestScore = Math.max(bestScore, fine.ncc);
       continue;
     }
     const inv = invert(fine.x, P, Q);
-    const rev = refine(Q.tmpl[2], P.levels[2], inv, { t: 1, ls: 0.02, th: Math.PI / 180 }, 1, { x: inv, t: AGREE_SHIFT, ls: AGREE_LOG_SCALE, th: AGREE_ROTATION }, REVERSE_MIN_INSIDE);
+    const rev = refine(Q.tmpl[2], P.levels[2], inv, { t: 0.7, ls: 0.015, th: Math.PI / 180 }, 1, 2, { x: inv, t: AGREE_SHIFT, ls: AGREE_LOG_SCALE, th: AGREE_ROTATION }, REVERSE_MIN_INSIDE);
     const score = Math.max(0, Math.min(fine.ncc, rev.ncc));
     bestScore = Math.max(bestScore, score);
     if (rev.ncc >= MATCH_MIN_NCC) return { match: true, score: Math.min(1, score) };
