@@ -2,7 +2,9 @@
 // in-process clustering worker, read back with QuerySimilarImageClusters.
 import { createDatabase, type Db } from '@simclust/db';
 import type { RunEvent } from '../src/clustering/cluster-job.processor';
-import { devTruth, newDataset, partition, startPipeline, type Pipeline } from './pipeline.harness';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEV_IMAGES, SCRATCH_DIR, devTruth, newDataset, partition, startPipeline, type Pipeline } from './pipeline.harness';
 
 jest.setTimeout(180_000);
 
@@ -97,6 +99,25 @@ describe('clustering through the API', () => {
     // Deletion dissolves the pair at once, without a clustering run.
     expect((await ds.clusters()).map((c) => c.ObjectId)).toEqual([seedCluster.ObjectId]);
     expect(pairCluster).toBeDefined();
+  });
+
+  it('takes a file whose content changed out of its cluster at the next run', async () => {
+    const ds = await newDataset(pipeline.client, 'cv');
+    const family = truth.clusters[27];
+    const changing = join(SCRATCH_DIR, 'changing.jpg');
+    copyFileSync(join(DEV_IMAGES, family[0]), changing);
+    await ds.index([changing, ...family.slice(1)]);
+    await ds.cluster();
+    const before = await ds.clusters();
+    expect(partition(before)).toEqual([['changing.jpg', ...family.slice(1)].sort()]);
+
+    // Same URI, now another photo: re-indexing bumps its contentVersion and the run drops it from the cluster.
+    copyFileSync(join(DEV_IMAGES, truth.singletons[5]), changing);
+    await ds.index([changing]);
+    await ds.cluster();
+    const after = await ds.clusters();
+    expect(partition(after)).toEqual([[...family.slice(1)].sort()]);
+    expect(after[0].ObjectId).toBe(before[0].ObjectId);
   });
 
   it('never runs two tasks of one dataset at once, and both succeed', async () => {

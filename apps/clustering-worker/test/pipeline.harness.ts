@@ -1,12 +1,15 @@
 // Starts gateway + indexer + clustering worker in this process against the real services, and drives them through
 // the IMM API the way a client would.
-import { readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { WorkerApp } from '@simclust/runtime';
 import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 
 export const DEV_DIR = realpathSync('/work/shared/bench/dev');
 export const DEV_IMAGES = join(DEV_DIR, 'images');
+/** A writable directory the indexer may read, for files whose content a test changes. */
+export const SCRATCH_DIR = realpathSync(mkdtempSync(join(tmpdir(), 'simclust-cw-')));
 
 export interface DevTruth {
   clusters: string[][];
@@ -32,7 +35,7 @@ export interface Pipeline {
 }
 
 export async function startPipeline(): Promise<Pipeline> {
-  const roots = new Set([...(process.env.ALLOWED_FILE_ROOTS ?? '').split(',').filter(Boolean), DEV_DIR]);
+  const roots = new Set([...(process.env.ALLOWED_FILE_ROOTS ?? '').split(',').filter(Boolean), DEV_DIR, SCRATCH_DIR]);
   Object.assign(process.env, { ALLOWED_FILE_ROOTS: [...roots].join(',') });
   // The e2e test runs the sibling apps in this process, as the issue asks; apps themselves never import each other.
   // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -51,6 +54,7 @@ export async function startPipeline(): Promise<Pipeline> {
       await worker.close();
       await indexer.close();
       await gateway.close();
+      rmSync(SCRATCH_DIR, { recursive: true, force: true });
     },
   };
 }
@@ -75,10 +79,11 @@ export async function newDataset(client: ImmClient, prefix: string) {
   return {
     key,
     uriOf: (name: string) => `file://${join(DEV_IMAGES, name)}`,
+    /** Indexes DEV images by name, or any file given by absolute path. */
     async index(names: string[]): Promise<void> {
       const tasks: string[] = [];
       for (let i = 0; i < names.length; i += 100) {
-        const Files = names.slice(i, i + 100).map((name) => ({ URI: `file://${join(DEV_IMAGES, name)}` }));
+        const Files = names.slice(i, i + 100).map((name) => ({ URI: `file://${name.startsWith('/') ? name : join(DEV_IMAGES, name)}` }));
         tasks.push((await client.ok<{ TaskId: string }>('BatchIndexFileMeta', { ...key, Files })).TaskId);
       }
       for (const id of tasks) await waitTask('IndexFileMeta', id, 180_000);
