@@ -9,8 +9,8 @@ export interface ScoreDetails {
   Resolution: number;
 }
 
-/** Laplacian std / grey std at which Sharpness reaches 1 − 1/e: a crisp photo at the working size measures ≈ 0.5–1. */
-export const SHARPNESS_REF = 0.45;
+/** Laplacian std / grey std at which Sharpness reaches 1 − 1/e: crisp photos at the working size measure ≈ 0.6–1.2, so this keeps them apart instead of saturating. */
+export const SHARPNESS_REF = 1.0;
 /** Grey levels at or beyond these count as clipped (8-bit). */
 export const CLIP_LOW = 4;
 export const CLIP_HIGH = 251;

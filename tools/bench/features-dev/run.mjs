@@ -188,8 +188,9 @@ async function buildStress(dir) {
     const meta = await sharp(src).metadata();
     const W = meta.width;
     const H = meta.height;
-    const fam = [await save(sharp(src), 'original')];
     const family = fi % 3;
+    // Burst families are frames only (as from a camera); the others keep their original.
+    const fam = family === 1 ? [] : [await save(sharp(src), 'original')];
     if (family === 0) {
       // Crops of 12–15 % per edge, independently per edge.
       for (let k = 0; k < 2; k++) {
@@ -208,7 +209,6 @@ async function buildStress(dir) {
       // 6-frame burst: a 65 % window sliding 9 % of its own size per shot in one random direction.
       const dirA = uni(0, 2 * Math.PI);
       const win = 0.65;
-      fam.length = 0;
       for (let f = 0; f < 6; f++) {
         const off = (f - 2.5) * 0.09 * win;
         const cx = 0.5 + off * Math.cos(dirA);
