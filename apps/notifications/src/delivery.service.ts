@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WEBHOOK_TIMEOUT_MS } from '@simclust/contracts';
 import { DeliveryStatus } from '@simclust/db';
-import type { Logger } from '@simclust/observability';
-import { LOGGER, SECRET_BOX } from '@simclust/runtime';
+import { counter, histogram, type Logger } from '@simclust/observability';
+import { LOGGER, METRICS, SECRET_BOX } from '@simclust/runtime';
+import type { Registry } from 'prom-client';
 import type { SecretBox } from '@simclust/secrets';
 import { DeliveriesRepository } from './deliveries.repository';
 import { NotificationQueues } from './queues';
@@ -17,6 +18,9 @@ export type AttemptVerdict = 'stale' | 'target-gone' | DeliveryStatus;
 /** Makes one attempt of one delivery and records it; the next attempt, if any, is scheduled here. */
 @Injectable()
 export class DeliveryService {
+  private readonly attempts;
+  private readonly latency;
+
   constructor(
     private readonly deliveries: DeliveriesRepository,
     private readonly queues: NotificationQueues,
@@ -24,7 +28,11 @@ export class DeliveryService {
     private readonly policy: RetryPolicy,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
+    @Inject(METRICS) metrics: Registry,
+  ) {
+    this.attempts = counter(metrics, 'simclust_webhook_attempts_total', 'Webhook delivery attempts by outcome', ['status']);
+    this.latency = histogram(metrics, 'simclust_webhook_attempt_seconds', 'Webhook delivery attempt latency');
+  }
 
   /** `attemptsMade` is the job's attempt index: a job whose attempt was already made (or taken elsewhere) is stale. */
   async attempt(deliveryId: string, attemptsMade: number): Promise<AttemptVerdict> {
@@ -52,6 +60,8 @@ export class DeliveryService {
       nextAttemptAt: outcome.status === 'Pending' ? outcome.nextAttemptAt : undefined,
       disableEndpoint: outcome.status === 'Disabled' && endpointId ? { id: endpointId, reason: `${delivery.url} answered 410 Gone` } : undefined,
     });
+    this.attempts.inc({ status: outcome.status });
+    this.latency.observe(result.latencyMs / 1000);
     this.log.info(
       { deliveryId: delivery.id, eventId: delivery.eventId, taskId: delivery.taskId, attempt, status: outcome.status, responseCode: result.status, latencyMs: result.latencyMs },
       'webhook attempt',

@@ -107,6 +107,8 @@ it('fans one event out to the task URL and every matching endpoint, signed with 
   expect(rows.map((r) => r.targetKey).sort()).toEqual(['task', a.id, b.id].sort());
   expect(rows.every((r) => r.attemptsLog.length === 1 && r.attemptsLog[0].responseCode === 204)).toBe(true);
   expect(indexing.received).toHaveLength(0);
+  const metrics = await (await fetch(`${app!.url}/metrics`)).text();
+  expect(metrics).toMatch(/simclust_webhook_attempts_total\{status="Succeeded",app="notifications"\} [1-9]/);
 });
 
 it('retries a 503 with the same webhook-id, honouring Retry-After, and records every attempt', async () => {
