@@ -1,0 +1,147 @@
+// Shared by the quality and pipeline benchmarks: starts the built gateway + indexer + clustering worker (or uses a
+// running gateway given --endpoint/--key) and drives them through the IMM API like any client.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'dotenv';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const APPS = ['gateway', 'indexer', 'clustering-worker'];
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/**
+ * Starts the three built apps on free ports with `allowedRoots` readable, or connects to `endpoint`.
+ * Returns {api, stop, env}; the apps' stderr goes to `log`, their JSON log lines (stdout) to `onLogLine(app, line)`.
+ */
+export async function startStack({ endpoint, key, allowedRoots = [], log = () => undefined, onLogLine = () => undefined, logLevel } = {}) {
+  const fileEnv = existsSync(join(ROOT, '.env.local')) ? parse(readFileSync(join(ROOT, '.env.local'))) : {};
+  if (endpoint) return { api: new ImmApi(endpoint, key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY), stop: async () => undefined, env: { ...fileEnv, ...process.env } };
+
+  for (const app of APPS) {
+    if (!existsSync(join(ROOT, 'apps', app, 'dist', 'main.js'))) throw new Error(`apps/${app}/dist/main.js is missing: run \`npm run build\` first`);
+  }
+  const migrated = spawnSync(process.execPath, [join(ROOT, 'tools/migrate/migrate.mjs')], { cwd: ROOT, encoding: 'utf8', env: { ...fileEnv, ...process.env } });
+  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
+
+  const ports = { PORT: await freePort(), INDEXER_PORT: await freePort(), CLUSTERING_WORKER_PORT: await freePort() };
+  const roots = [...new Set([...(process.env.ALLOWED_FILE_ROOTS ?? fileEnv.ALLOWED_FILE_ROOTS ?? join(ROOT, 'data')).split(','), ...allowedRoots])].filter(Boolean);
+  const env = { ...fileEnv, ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), ALLOWED_FILE_ROOTS: roots.join(','), LOG_LEVEL: logLevel ?? process.env.LOG_LEVEL ?? 'warn' };
+  const children = APPS.map((app) => {
+    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr.on('data', (chunk) => log(`${app}: ${chunk}`));
+    createInterface({ input: child.stdout }).on('line', (line) => onLogLine(app, line));
+    return child;
+  });
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+          }),
+      ),
+    );
+  };
+  try {
+    await waitHealthy(`http://127.0.0.1:${ports.PORT}`);
+    await waitHealthy(`http://127.0.0.1:${ports.INDEXER_PORT}`);
+    await waitHealthy(`http://127.0.0.1:${ports.CLUSTERING_WORKER_PORT}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { api: new ImmApi(`http://127.0.0.1:${ports.PORT}`, env.ADMIN_API_KEY), stop, env };
+}
+
+/** A minimal IMM client (JSON body, Bearer key). */
+export class ImmApi {
+  constructor(baseUrl, key) {
+    this.baseUrl = baseUrl;
+    this.key = key;
+  }
+
+  async call(Action, params = {}) {
+    const res = await fetch(`${this.baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.key}` },
+      body: JSON.stringify({ Action, ...params }),
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`${Action} answered ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  async waitTask(ProjectName, TaskType, TaskId, timeoutMs = 3_600_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const task = await this.call('GetTask', { ProjectName, TaskType, TaskId });
+      if (task.Status !== 'Running') return task;
+      if (Date.now() > deadline) throw new Error(`${TaskType} ${TaskId} still running after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Indexes file:// URIs in batches of 100 with up to `inFlight` batches at once (each file's outcome is on the file). */
+  async indexAll(key, paths, { inFlight = 4, onProgress = () => undefined } = {}) {
+    const batches = [];
+    for (let i = 0; i < paths.length; i += 100) batches.push(paths.slice(i, i + 100));
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        const { TaskId } = await this.call('BatchIndexFileMeta', { ...key, Files: batch.map((p) => ({ URI: `file://${p}` })) });
+        await this.waitTask(key.ProjectName, 'IndexFileMeta', TaskId);
+        done += batch.length;
+        onProgress(done);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, lane));
+  }
+
+  async cluster(key) {
+    const { TaskId } = await this.call('CreateSimilarImageClusteringTask', key);
+    return this.waitTask(key.ProjectName, 'SimilarImageClustering', TaskId);
+  }
+
+  async allClusters(key) {
+    const all = [];
+    let NextToken;
+    do {
+      const page = await this.call('QuerySimilarImageClusters', { ...key, NextToken });
+      all.push(...page.SimilarImageClusters);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return all;
+  }
+}
