@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BlockedAddressError, checkPublicUrl, guardedLookup, isPublicAddress } from './address';
+import { BlockedAddressError, assertHostAllowed, checkPublicUrl, guardedLookup, isPublicAddress } from './address';
 
 describe('isPublicAddress', () => {
   it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fc00::1', '0.0.0.0', '::ffff:127.0.0.1', '100.64.0.1'])(
@@ -45,5 +45,16 @@ describe('guardedLookup', () => {
     await expect(get(false)).rejects.toBeInstanceOf(BlockedAddressError);
     await expect(get(true)).resolves.toBe('hi');
     server.close();
+  });
+});
+
+describe('assertHostAllowed', () => {
+  it('refuses private IP literals (which bypass lookup) unless allowed, and lets names through to the lookup', () => {
+    expect(() => assertHostAllowed('127.0.0.1', false)).toThrow(BlockedAddressError);
+    expect(() => assertHostAllowed('[::1]', false)).toThrow(BlockedAddressError);
+    expect(() => assertHostAllowed('169.254.169.254', false)).toThrow(BlockedAddressError);
+    expect(() => assertHostAllowed('127.0.0.1', true)).not.toThrow();
+    expect(() => assertHostAllowed('8.8.8.8', false)).not.toThrow();
+    expect(() => assertHostAllowed('localhost', false)).not.toThrow();
   });
 });

@@ -18,6 +18,15 @@ export class BlockedAddressError extends Error {
 }
 
 /**
+ * Node skips `lookup` for a host written as an IP address, so callers check such a literal host with this
+ * before connecting; `guardedLookup` covers names.
+ */
+export function assertHostAllowed(hostname: string, allowPrivate: boolean): void {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) throw new BlockedAddressError(host, host);
+}
+
+/**
  * A `lookup` for http.request/net.connect that refuses non-public addresses at connect time, so the check
  * applies to the address actually dialled (no DNS-rebinding gap between a check and the connection).
  */

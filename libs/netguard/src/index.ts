@@ -1,1 +1,1 @@
-export { BlockedAddressError, checkPublicUrl, guardedLookup, isPublicAddress } from './address';
+export { BlockedAddressError, assertHostAllowed, checkPublicUrl, guardedLookup, isPublicAddress } from './address';
