@@ -9,6 +9,7 @@ import { newRequestId } from '@simclust/contracts';
 import { CONFIG, LOGGER } from '@simclust/runtime';
 import { PinoNestLogger, type Logger } from '@simclust/observability';
 import { AppModule } from './app.module';
+import { bodyParserErrors } from './imm/body-errors';
 import { mountDocs } from './docs/docs';
 
 /** IMM SDKs put whole 100-file batches in the query string: allow well past Node's 16 KB default. */
@@ -29,8 +30,6 @@ export async function startGateway(port?: number): Promise<RunningGateway> {
   app.useLogger(new PinoNestLogger(log));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.useBodyParser('json', { limit: '4mb' });
-  app.useBodyParser('urlencoded', { extended: false, limit: '4mb', parameterLimit: 10_000 });
   app.use(
     pinoHttp({
       logger: log,
@@ -39,6 +38,9 @@ export async function startGateway(port?: number): Promise<RunningGateway> {
       quietReqLogger: true,
     }),
   );
+  app.useBodyParser('json', { limit: '4mb' });
+  app.useBodyParser('urlencoded', { extended: false, limit: '4mb', parameterLimit: 10_000 });
+  app.use(bodyParserErrors);
   mountDocs(app);
   await app.init();
 

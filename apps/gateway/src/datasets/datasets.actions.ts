@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { defineAction } from '../imm/action';
-import { description, maxResults, nextToken, resourceName } from '../imm/params';
+import { description, integerParam, maxResults, nextToken, resourceName } from '../imm/params';
 import type { DatasetsService } from './datasets.service';
 
 const settings = {
   Description: description.optional(),
   TemplateId: z.string().max(256).optional(),
-  DatasetMaxBindCount: z.coerce.number().int().min(1).max(10).optional(),
-  DatasetMaxFileCount: z.coerce.number().int().min(1).max(100_000_000).optional(),
-  DatasetMaxEntityCount: z.coerce.number().int().min(1).max(10_000_000_000).optional(),
-  DatasetMaxRelationCount: z.coerce.number().int().min(1).max(100_000_000_000).optional(),
-  DatasetMaxTotalFileSize: z.coerce.number().int().min(1).max(90_000_000_000_000_000).optional(),
+  DatasetMaxBindCount: integerParam(1, 10).optional(),
+  DatasetMaxFileCount: integerParam(1, 100_000_000).optional(),
+  DatasetMaxEntityCount: integerParam(1, 10_000_000_000).optional(),
+  DatasetMaxRelationCount: integerParam(1, 100_000_000_000).optional(),
+  DatasetMaxTotalFileSize: integerParam(1, 90_000_000_000_000_000).optional(),
 };
 type Settings = { [K in keyof typeof settings]?: z.output<(typeof settings)[K]> };
 const toSettings = (p: Settings) => ({

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ImmError, newResourceId } from '@simclust/contracts';
 import type { Dataset, Db, Project } from '@simclust/db';
 import { DB } from '@simclust/runtime';
-import { isUniqueViolation } from '../common/prisma-errors';
+import { isMissingRow, isUniqueViolation } from '../common/prisma-errors';
 
 export interface DatasetSettings {
   description?: string;
@@ -49,8 +49,10 @@ export class DatasetsRepository {
   async create(projectName: string, name: string, settings: DatasetSettings): Promise<DatasetWithProject> {
     try {
       return await this.db.$transaction(async (tx) => {
-        const project = await tx.project.findUnique({ where: { name: projectName }, include: { _count: { select: { datasets: true } } } });
-        if (!project) throw ImmError.notFound('project', projectName);
+        // Locks the project row so concurrent creates cannot both pass the dataset-count check.
+        const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Project" WHERE name = ${projectName} FOR UPDATE`;
+        if (locked.length === 0) throw ImmError.notFound('project', projectName);
+        const project = await tx.project.findUniqueOrThrow({ where: { id: locked[0].id }, include: { _count: { select: { datasets: true } } } });
         if (BigInt(project._count.datasets) >= project.projectMaxDatasetCount) {
           throw ImmError.limitExceeded(`The project ${projectName} already holds its maximum of ${project.projectMaxDatasetCount} datasets.`);
         }
@@ -74,7 +76,12 @@ export class DatasetsRepository {
 
   async update(projectName: string, name: string, settings: DatasetSettings): Promise<DatasetWithProject> {
     const dataset = await this.resolve(projectName, name);
-    return this.db.dataset.update({ where: { id: dataset.id }, data: settingsData(settings), include: { project: true } });
+    try {
+      return await this.db.dataset.update({ where: { id: dataset.id }, data: settingsData(settings), include: { project: true } });
+    } catch (err) {
+      if (isMissingRow(err)) throw ImmError.notFound('dataset', name);
+      throw err;
+    }
   }
 
   async list(projectName: string, options: { prefix?: string; afterName?: string; take: number }): Promise<DatasetWithProject[]> {
@@ -96,7 +103,13 @@ export class DatasetsRepository {
   /** Deletes the dataset and everything in it (files, features, clusters) in one transaction. */
   async delete(projectName: string, name: string): Promise<void> {
     const dataset = await this.resolve(projectName, name);
-    await this.db.dataset.delete({ where: { id: dataset.id } });
+    try {
+      // One statement: the foreign keys cascade to files, features, clusters, members and edges atomically.
+      await this.db.dataset.delete({ where: { id: dataset.id } });
+    } catch (err) {
+      if (isMissingRow(err)) throw ImmError.notFound('dataset', name);
+      throw err;
+    }
   }
 
   async statistics(datasetIds: string[]): Promise<Map<string, DatasetStatistics>> {

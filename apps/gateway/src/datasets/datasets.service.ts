@@ -3,6 +3,8 @@ import { rfc3339 } from '../common/time';
 import { PageTokens, paginate } from '../imm/page-token';
 import { DatasetsRepository, type DatasetSettings, type DatasetStatistics, type DatasetWithProject } from './datasets.repository';
 
+const NO_FILES: DatasetStatistics = { fileCount: 0, totalFileSize: 0 };
+
 /** IMM's Dataset struct. */
 export function datasetView(d: DatasetWithProject, stats: DatasetStatistics) {
   return {
@@ -32,7 +34,7 @@ export class DatasetsService {
 
   private async view(d: DatasetWithProject) {
     const stats = await this.datasets.statistics([d.id]);
-    return datasetView(d, stats.get(d.id)!);
+    return datasetView(d, stats.get(d.id) ?? NO_FILES);
   }
 
   async create(projectName: string, name: string, settings: DatasetSettings) {
@@ -53,7 +55,7 @@ export class DatasetsService {
     const rows = await this.datasets.list(projectName, { prefix: options.prefix, afterName: after?.id, take: options.maxResults + 1 });
     const { page, nextToken } = paginate(rows, options.maxResults, (d) => ({ key: null, id: d.name }), scope, this.tokens);
     const stats = await this.datasets.statistics(page.map((d) => d.id));
-    return { Datasets: page.map((d) => datasetView(d, stats.get(d.id)!)), ...(nextToken ? { NextToken: nextToken } : {}) };
+    return { Datasets: page.map((d) => datasetView(d, stats.get(d.id) ?? NO_FILES)), ...(nextToken ? { NextToken: nextToken } : {}) };
   }
 
   async delete(projectName: string, name: string) {

@@ -10,7 +10,7 @@ const errorBody: JsonSchema = {
 };
 
 function schemaOf(type: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const schema = z.toJSONSchema(type, { io, unrepresentable: 'any' }) as JsonSchema;
+  const schema = z.toJSONSchema(type, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as JsonSchema;
   delete schema.$schema;
   return schema;
 }

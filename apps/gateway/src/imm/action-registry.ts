@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ImmError } from '@simclust/contracts';
 import type { ActionDefinition, RestRoute } from './action';
 
 interface CompiledRoute {
@@ -36,7 +37,7 @@ export class ActionRegistry {
       if (r.route.method !== method) continue;
       const m = r.pattern.exec(path);
       if (!m) continue;
-      const pathParams = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+      const pathParams = Object.fromEntries(r.names.map((n, i) => [n, decodePathSegment(n, m[i + 1])]));
       return { definition: r.definition, pathParams };
     }
     return undefined;
@@ -54,4 +55,12 @@ function compile(route: RestRoute, definition: ActionDefinition): CompiledRoute 
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}/?$`), names, definition };
+}
+
+function decodePathSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw ImmError.invalid(name, 'Its percent-encoding is malformed.');
+  }
 }

@@ -63,7 +63,7 @@ export class DispatcherService {
       const { definition, params } = await resolve();
       action = definition.action;
       const parsed = definition.params.safeParse(params);
-      if (!parsed.success) throw toImmError(parsed.error);
+      if (!parsed.success) throw toImmError(parsed.error, params);
       await this.auth.authorize(principal, definition, parsed.data);
       const result = await definition.handle(parsed.data, { requestId, principal, log: log.child({ action }) });
       res.status(200).json({ RequestId: requestId, ...result });

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ImmError, newRequestId, type ImmErrorBody } from '@simclust/contracts';
 import { LOGGER } from '@simclust/runtime';
 import type { Logger } from '@simclust/observability';
@@ -10,23 +10,24 @@ export class ImmExceptionFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const error = this.toImmError(exception);
-    const body: ImmErrorBody = { RequestId: newRequestId(), Code: error.code, Message: error.message };
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    const error = toImmError(exception);
+    // The id pino-http gave the request, so the access log line and the answer share one RequestId.
+    const id = (http.getRequest<Request & { id?: unknown }>() as { id?: unknown } | undefined)?.id;
+    const body: ImmErrorBody = { RequestId: typeof id === 'string' ? id : newRequestId(), Code: error.code, Message: error.message };
     if (error.status >= 500) this.log.error({ err: exception, requestId: body.RequestId }, 'unhandled error');
+    if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     res.status(error.status).json(body);
   }
+}
 
-  private toImmError(exception: unknown): ImmError {
-    if (exception instanceof ImmError) return exception;
-    const e = exception as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') return new ImmError('InvalidJSON', 'The request body is not valid JSON.');
-    if (e?.type === 'entity.too.large') return ImmError.limitExceeded('The request body is too large.');
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      if (status === 404) return ImmError.notFound('route');
-      if (status < 500) return ImmError.invalidArgument(exception.message);
-    }
-    return ImmError.internal();
+function toImmError(exception: unknown): ImmError {
+  if (exception instanceof ImmError) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status === 404) return ImmError.notFound('route');
+    if (status < 500) return ImmError.invalidArgument(exception.message);
   }
+  return ImmError.internal();
 }

@@ -31,13 +31,14 @@ export function collectParams(...sources: Array<Record<string, unknown> | undefi
   return merged;
 }
 
-/** IMM error for the first problem zod found, naming the parameter. */
-export function toImmError(error: z.ZodError): ImmError {
+/** IMM error for the first problem zod found, naming the parameter; `given` tells a missing one from a bad one. */
+export function toImmError(error: z.ZodError, given: Record<string, unknown>): ImmError {
   const issue = error.issues[0];
   const param = String(issue.path[0] ?? 'Parameters');
   const immCode = (issue as { params?: { immCode?: string } }).params?.immCode;
   if (immCode === 'LimitExceededError') return ImmError.limitExceeded(issue.message);
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined && issue.path.length === 1) {
+  // zod 4 leaves `input` off its issues, so absence is read from the request itself.
+  if (issue.code === 'invalid_type' && issue.path.length === 1 && (given[param] === undefined || given[param] === null)) {
     return ImmError.missing(param);
   }
   const where = issue.path.length > 1 ? ` (at ${issue.path.join('.')})` : '';
@@ -55,12 +56,20 @@ export const resourceName = z
 
 export const description = z.string().min(1).max(Limits.descriptionChars, `at most ${Limits.descriptionChars} characters`);
 
-export const maxResults = z.coerce
-  .number()
-  .int('must be an integer')
-  .min(1, 'must be between 1 and 100')
-  .max(Limits.maxResults, 'must be between 1 and 100')
-  .default(Limits.maxResults);
+/**
+ * An integer from a JSON number or a decimal string (query and form values are strings). Unlike z.coerce it
+ * refuses `true`, `""` and `"1e3"` instead of reading them as 1, 0 and 1000.
+ */
+export function integerParam(min: number, max: number) {
+  const range = `must be an integer between ${min} and ${max}`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    // Number.isInteger, not .int(): zod's int() stops at 2^53, below IMM's DatasetMaxTotalFileSize of 9e16.
+    z.number({ message: range }).min(min, range).max(max, range).refine(Number.isInteger, range),
+  );
+}
+
+export const maxResults = integerParam(1, Limits.maxResults).default(Limits.maxResults);
 
 export const nextToken = z.string().max(4096).optional();
 

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { defineAction } from '../imm/action';
-import { booleanParam, description, maxResults, nextToken, resourceName } from '../imm/params';
+import { booleanParam, description, integerParam, maxResults, nextToken, resourceName } from '../imm/params';
 import type { ProjectsService } from './projects.service';
 
 const projectName = resourceName;
 const tagList = z.array(z.object({ Key: z.string().min(1).max(128), Value: z.string().max(256) })).max(20, 'at most 20 tags');
-const qps = z.coerce.number().int('must be an integer').min(1, 'must be between 1 and 100000').max(100_000, 'must be between 1 and 100000');
+const qps = integerParam(1, 100_000);
 
 const settings = {
   Description: description.optional(),
   ServiceRole: z.string().min(1).max(256).optional(),
   TemplateId: z.string().max(256).optional(),
-  ProjectMaxDatasetCount: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
-  DatasetMaxFileCount: z.coerce.number().int().min(1).max(100_000_000).optional(),
-  DatasetMaxTotalFileSize: z.coerce.number().int().min(1).max(90_000_000_000_000_000).optional(),
+  ProjectMaxDatasetCount: integerParam(1, 1_000_000_000).optional(),
+  DatasetMaxFileCount: integerParam(1, 100_000_000).optional(),
+  DatasetMaxTotalFileSize: integerParam(1, 90_000_000_000_000_000).optional(),
   ProjectQueriesPerSecond: qps.optional(),
   Tag: tagList.optional(),
 };

@@ -86,8 +86,10 @@ export class ProjectsRepository {
   /** Deletes an empty project; a project that still holds datasets is refused (documented in the README). */
   async deleteEmpty(name: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      const project = await tx.project.findUnique({ where: { name }, include: { _count: { select: { datasets: true } } } });
-      if (!project) throw ImmError.notFound('project', name);
+      // The same row lock CreateDataset takes, so no dataset can appear between the count and the delete.
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "Project" WHERE name = ${name} FOR UPDATE`;
+      if (locked.length === 0) throw ImmError.notFound('project', name);
+      const project = await tx.project.findUniqueOrThrow({ where: { id: locked[0].id }, include: { _count: { select: { datasets: true } } } });
       if (project._count.datasets > 0) {
         throw ImmError.invalidArgument(`The project ${name} still holds ${project._count.datasets} dataset(s); delete them first.`);
       }
