@@ -28,8 +28,8 @@ const COARSE_HYPOTHESES = 3;
 export const COARSE_MIN_NCC = 0.55;
 /** Band-passed NCC at level 1 below this is not worth refining further. */
 const MID_MIN_NCC = 0.3;
-/** Decision: band-passed NCC at 64 px of the template onto the other frame, in both directions. Unrelated texture stays < 0.3. */
-export const MATCH_MIN_NCC = 0.5;
+/** Decision: band-passed NCC at 64 px, both directions. Unrelated photos reach ≤ 0.65 after the search, true variants ≥ 0.85: the gap's middle. */
+export const MATCH_MIN_NCC = 0.75;
 /** The reverse template may hang outside the other frame (it has the wider view) but ≥ this share must land inside. */
 export const REVERSE_MIN_INSIDE = 0.55;
 /** Reverse refinement is local: the inverse transform may move at most this much (units, log-scale, radians) — geometric agreement. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // DEV quality benchmark of libs/features: extract → brute-force candidates (the clustering lib's rule) →
 // verify → connected components → the bench scorer; then a harder self-made stress set built from DEV originals.
-// Usage: npx tsc -b libs/features/tsconfig.lib.json && node tools/bench/features-dev/run.mjs [--no-stress] [--dump file.json]
+// Usage: npx tsc -b libs/features/tsconfig.lib.json && node tools/bench/features-dev/run.mjs [--no-stress] [--verify-all] [--dump file.json]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -156,6 +156,21 @@ async function evaluate(label, dir, truth) {
   console.log(`extraction: ${imgPerSec.toFixed(1)} img/s (${IN_FLIGHT} in flight)`);
   console.log(`verification: ${msPerPair.toFixed(3)} ms/pair (one thread)`);
   console.log(`bytes per image (descriptor + verifier): mean ${(bytes.reduce((a, b) => a + b, 0) / bytes.length).toFixed(0)}, max ${Math.max(...bytes)}`);
+  if (args.includes('--verify-all')) {
+    // The verifier alone over every pair: separates candidate-stage misses from verifier misses.
+    const all = [];
+    for (let i = 0; i < ok.length; i++)
+      for (let j = i + 1; j < ok.length; j++) if (F.verifyPair(feats.get(ok[i]).verifier, feats.get(ok[j]).verifier).match) all.push([ok[i], ok[j]]);
+    fs.writeFileSync(predFile, JSON.stringify({ clusters: components(ok, all) }));
+    let line;
+    try {
+      line = execFileSync('node', [path.join(BENCH, 'score.mjs'), '--truth', truth, '--pred', predFile], { encoding: 'utf8' });
+    } catch (err) {
+      line = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+    }
+    const pick = line.split('\n').filter((l) => /^pairwise|hard negatives|^F1=/.test(l));
+    console.log(`verifier over all ${(ok.length * (ok.length - 1)) / 2} pairs: ${all.length} verified (true ${all.filter((p) => tp.has([...p].sort().join('|'))).length})\n  ${pick.join('\n  ')}`);
+  }
   fs.rmSync(tmp, { recursive: true, force: true });
   return { names: ok, feats, cands, scores, imgPerSec };
 }
