@@ -136,6 +136,25 @@ describe('QuerySimilarImageClusters', () => {
     expect(pages).toBe(3);
   });
 
+  it('pages through clusters that share one time (a run stamps all it writes alike) by ObjectId', async () => {
+    const other = uniqueName('cld');
+    await client.ok('CreateDataset', { ProjectName: project, DatasetName: other });
+    const otherId = (await db.dataset.findFirstOrThrow({ where: { name: other, project: { name: project } } })).id;
+    const at = new Date(base);
+    const ids = Array.from({ length: 4 }, () => newClusterId());
+    await db.similarImageCluster.createMany({ data: ids.map((id) => ({ id, datasetId: otherId, createdAt: at, updatedAt: at })) });
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.ok<QueryAnswer>('QuerySimilarImageClusters', { ProjectName: project, DatasetName: other, MaxResults: 1, Order: order, NextToken: token });
+        seen.push(...page.SimilarImageClusters.map((c) => c.ObjectId));
+        token = page.NextToken;
+      } while (token);
+      expect(seen).toEqual(order === 'asc' ? [...ids].sort() : [...ids].sort().reverse());
+    }
+  });
+
   it('keeps paging over unchanged clusters when an already returned cluster changes', async () => {
     const first = await client.ok<QueryAnswer>('QuerySimilarImageClusters', { ...key(), MaxResults: 2 });
     const returned = first.SimilarImageClusters.map((c) => c.ObjectId);
