@@ -82,7 +82,7 @@ describe('IndexFileMeta / BatchIndexFileMeta requests', () => {
   });
 
   it('takes a 100-file batch in the query string, as the IMM SDKs send it', async () => {
-    const files = Array.from({ length: 100 }, (_, i) => ({ URI: `https://images.example.com/some/long/path/to/photo-${i}.jpg`, CustomLabels: { n: String(i) } }));
+    const files = Array.from({ length: 100 }, (_, i) => ({ URI: `https://images.invalid/some/long/path/to/photo-${i}.jpg`, CustomLabels: { n: String(i) } }));
     const body = await client.ok<{ TaskId: string }>('BatchIndexFileMeta', params({ Files: files }), 'query');
     expect(body.TaskId).toMatch(/^IndexFileMeta-/);
   });
