@@ -83,3 +83,13 @@ export function buildOpenApi(definitions: ActionDefinition[], version: string): 
     paths,
   };
 }
+
+/** Pretty JSON with object keys sorted at every level: the committed openapi.json diffs cleanly and never reorders. */
+export function canonicalJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return `${JSON.stringify(sorted(value), null, 2)}\n`;
+}
