@@ -1,8 +1,9 @@
-import { exitOnSignals } from '@simclust/runtime';
+import type { GatewayConfig } from '@simclust/config';
+import { CONFIG, exitOnSignals } from '@simclust/runtime';
 import { startGateway } from './bootstrap';
 
 startGateway().then(
-  (gateway) => exitOnSignals('gateway', gateway, 15_000),
+  (gateway) => exitOnSignals('gateway', gateway, gateway.app.get<GatewayConfig>(CONFIG).SHUTDOWN_GRACE_MS),
   (err: unknown) => {
     process.stderr.write(`gateway: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
