@@ -55,9 +55,10 @@ export class FileRecordsRepository {
     return (await this.db.dataset.count({ where: { id: datasetId } })) > 0;
   }
 
-  async previous(fileId: string): Promise<PreviousIndexing | undefined> {
-    const row = await this.db.file.findUnique({ where: { id: fileId }, select: { status: true, fileHash: true, feature: { select: { version: true } } } });
-    return row ? { status: row.status, fileHash: row.fileHash, featureVersion: row.feature?.version ?? null } : undefined;
+  /** The last indexing of each of these files that has a row, by file id (one query for a whole command). */
+  async previous(fileIds: string[]): Promise<Map<string, PreviousIndexing>> {
+    const rows = await this.db.file.findMany({ where: { id: { in: fileIds } }, select: { id: true, status: true, fileHash: true, feature: { select: { version: true } } } });
+    return new Map(rows.map((r) => [r.id, { status: r.status, fileHash: r.fileHash, featureVersion: r.feature?.version ?? null }]));
   }
 
   /** Same bytes, same extraction: only the request's fields and the task link change. */

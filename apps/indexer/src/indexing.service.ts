@@ -9,7 +9,7 @@ import { ConcurrencyLimit } from './concurrency-limit';
 import { FeatureExtractor } from './feature-extractor';
 import { FileFailure } from './file-failure';
 import { FileFetcher } from './file-fetcher';
-import { FileRecordsRepository, type FileIdentity } from './file-records.repository';
+import { FileRecordsRepository, type FileIdentity, type PreviousIndexing } from './file-records.repository';
 
 /** How often a long command tells JetStream it is still being worked on (the ack wait is 60 s). */
 const KEEP_ALIVE_MS = 10_000;
@@ -79,12 +79,13 @@ export class IndexingService {
 
     const timer = setInterval(keepAlive, KEEP_ALIVE_MS);
     try {
+      const previous = await this.records.previous(command.files.map((f) => fileObjectId(command.datasetId, f.URI)));
       let done = 0;
       let reportedAt = Date.now();
       const outcomes = await Promise.all(
         command.files.map((file) =>
           this.slots.run(async () => {
-            const outcome = await this.indexFile(command, file, log);
+            const outcome = await this.indexFile(command, file, previous, log);
             done++;
             if (Date.now() - reportedAt >= PROGRESS_INTERVAL_MS && done < command.files.length) {
               reportedAt = Date.now();
@@ -102,7 +103,7 @@ export class IndexingService {
     }
   }
 
-  private async indexFile(command: IndexCommand, file: InputFile, log: Logger): Promise<IndexFileOutcome> {
+  private async indexFile(command: IndexCommand, file: InputFile, known: ReadonlyMap<string, PreviousIndexing>, log: Logger): Promise<IndexFileOutcome> {
     const started = process.hrtime.bigint();
     const identity: FileIdentity = {
       fileId: fileObjectId(command.datasetId, file.URI),
@@ -113,7 +114,7 @@ export class IndexingService {
       customId: file.CustomId,
       customLabels: file.CustomLabels,
     };
-    const previous = await this.records.previous(identity.fileId);
+    const previous = known.get(identity.fileId);
     const wasIndexed = previous?.status === FileStatuses.Indexed;
     let outcome: Outcome = 'failed';
     let size: number | undefined;
