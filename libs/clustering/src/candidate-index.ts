@@ -1,6 +1,7 @@
 import { asCodePairs, LITTLE_ENDIAN } from './hamming';
-import { chooseChunkPlan, MultiIndexHashTable } from './multi-index-hash-table';
+import { allocUint32, chooseChunkPlan, MultiIndexHashTable } from './multi-index-hash-table';
 import { PairBuffer, PairList } from './pair-list';
+import { SearchPool, searchOnPool, WorkerSearchPool } from './parallel-search';
 
 export type Codes = BigUint64Array | Uint32Array;
 
@@ -11,6 +12,13 @@ export interface CandidateIndexOptions {
   readonly expectedImages?: number;
   /** Expected probes per image, for the same purpose. */
   readonly expectedProbesPerImage?: number;
+  /** Forces the number of chunks instead of the cost model's choice (benchmarks, tests). */
+  readonly chunks?: number;
+  /**
+   * Keep the tables on SharedArrayBuffers so the *Async searches can run on a WorkerSearchPool without copying
+   * them (default false; the synchronous API works either way).
+   */
+  readonly shared?: boolean;
 }
 
 /**
@@ -37,15 +45,19 @@ export class CandidateIndex {
   readonly radius: number;
   private readonly anchors: MultiIndexHashTable;
   private readonly probes: MultiIndexHashTable;
+  readonly shared: boolean;
+  /** Parallel searches in flight: the tables must not change under the threads reading them. */
+  private searching = 0;
 
   constructor(options: CandidateIndexOptions) {
+    this.shared = options.shared ?? false;
     this.radius = options.radius;
     const images = options.expectedImages ?? 100_000;
     const probesPerImage = options.expectedProbesPerImage ?? 4;
     // The probe table answers the full scan (one query per anchor), so it sets the chunking for both.
-    const plan = chooseChunkPlan(options.radius, images * probesPerImage);
-    this.anchors = new MultiIndexHashTable(plan, images * 2);
-    this.probes = new MultiIndexHashTable(plan, images * probesPerImage);
+    const plan = chooseChunkPlan(options.radius, images * probesPerImage, options.chunks);
+    this.anchors = new MultiIndexHashTable(plan, images * 2, this.shared);
+    this.probes = new MultiIndexHashTable(plan, images * probesPerImage, this.shared);
   }
 
   /** Builds an index from descriptors in one go (the fast path for a full run or a cold start). */
@@ -71,6 +83,7 @@ export class CandidateIndex {
 
   /** Adds an image, or replaces its descriptors if it is already indexed (a changed file). */
   add(id: number, anchors: Codes, probes: Codes): void {
+    this.assertIdle();
     const anchorPairs = asCodePairs(anchors);
     const probePairs = asCodePairs(probes);
     this.anchors.set(id, anchorPairs, 0, anchorPairs.length / 2);
@@ -78,6 +91,7 @@ export class CandidateIndex {
   }
 
   addBatch(batch: DescriptorBatch): void {
+    this.assertIdle();
     const anchorPairs = asCodePairs(batch.anchors);
     const probePairs = asCodePairs(batch.probes);
     let anchorAt = 0;
@@ -96,6 +110,7 @@ export class CandidateIndex {
 
   /** Removes an image; returns false if it was not indexed. */
   remove(id: number): boolean {
+    this.assertIdle();
     const removed = this.anchors.delete(id);
     this.probes.delete(id);
     return removed;
@@ -127,11 +142,55 @@ export class CandidateIndex {
     return out.toSortedUnique();
   }
 
+  /**
+   * allCandidatePairs on a search pool (worker threads over shared tables, or in-process): the same pairs.
+   * The index must not be modified until the promise settles.
+   */
+  async allCandidatePairsAsync(pool: SearchPool): Promise<PairList> {
+    this.checkPool(pool);
+    this.searching++;
+    try {
+      const out = new PairBuffer(this.anchors.size);
+      const [codes, owners] = this.anchors.liveCodes(this.shared);
+      await searchOnPool(pool, this.probes.snapshot(), codes, owners, out);
+      return out.toSortedUnique();
+    } finally {
+      this.searching--;
+    }
+  }
+
+  /** candidatePairsFor on a search pool: the same pairs; the index must not be modified until it settles. */
+  async candidatePairsForAsync(ids: ArrayLike<number>, pool: SearchPool): Promise<PairList> {
+    this.checkPool(pool);
+    this.searching++;
+    try {
+      const out = new PairBuffer(ids.length * 4);
+      const [anchorCodes, anchorOwners] = this.codesOf(this.anchors, ids);
+      const [probeCodes, probeOwners] = this.codesOf(this.probes, ids);
+      await Promise.all([
+        searchOnPool(pool, this.probes.snapshot(), anchorCodes, anchorOwners, out),
+        searchOnPool(pool, this.anchors.snapshot(), probeCodes, probeOwners, out),
+      ]);
+      return out.toSortedUnique();
+    } finally {
+      this.searching--;
+    }
+  }
+
+  private checkPool(pool: SearchPool): void {
+    // Unshared tables would be copied into every task message: correct but far slower than searching here.
+    if (pool instanceof WorkerSearchPool && !this.shared) throw new Error('a CandidateIndex searched by worker threads must be created with shared: true');
+  }
+
+  private assertIdle(): void {
+    if (this.searching > 0) throw new Error('CandidateIndex modified while a parallel search is running');
+  }
+
   private codesOf(table: MultiIndexHashTable, ids: ArrayLike<number>): [Uint32Array, Uint32Array] {
     let total = 0;
     for (let i = 0; i < ids.length; i++) total += table.codeCountOf(ids[i]);
-    const codes = new Uint32Array(total * 2);
-    const owners = new Uint32Array(total);
+    const codes = allocUint32(total * 2, this.shared);
+    const owners = allocUint32(total, this.shared);
     let at = 0;
     for (let i = 0; i < ids.length; i++) {
       const n = table.copyCodesOf(ids[i], codes, at * 2);

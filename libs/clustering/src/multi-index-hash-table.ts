@@ -62,8 +62,12 @@ function estimatedCost(plan: ChunkPlan, expectedEntries: number): number {
  * table size: large tables favour few wide chunks (3 × 21–22 bits, ~1 entry per bucket), small tables or
  * large radii favour more, narrower chunks (fewer neighbour keys to enumerate).
  */
-export function chooseChunkPlan(radius: number, expectedEntries: number): ChunkPlan {
+export function chooseChunkPlan(radius: number, expectedEntries: number, chunks?: number): ChunkPlan {
   if (!Number.isInteger(radius) || radius < 0 || radius > 24) throw new RangeError(`radius must be an integer in [0, 24], got ${radius}`);
+  if (chunks !== undefined) {
+    if (!Number.isInteger(chunks) || chunks < Math.ceil(CODE_BITS / MAX_CHUNK_BITS) || chunks > 16) throw new RangeError(`chunks must be an integer in [3, 16], got ${chunks}`);
+    return planFor(radius, chunks);
+  }
   let best: ChunkPlan | undefined;
   let bestCost = Infinity;
   for (let chunks = Math.ceil(CODE_BITS / MAX_CHUNK_BITS); chunks <= 8; chunks++) {
@@ -90,7 +94,7 @@ function neighbourMasks(bits: number, radius: number): Uint32Array {
 }
 
 /** One compressed (CSR) posting structure per searched chunk, over the entries [from, to). */
-interface Layer {
+export interface Layer {
   readonly from: number;
   readonly to: number;
   /** Bucket bits per chunk: fewer than the chunk bits for small layers (keys are folded onto buckets). */
@@ -105,6 +109,116 @@ interface Layer {
 const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], offsets: [], postings: [], masks: [] };
 
 /**
+ * Everything a search reads, as typed arrays (SharedArrayBuffer-backed when the table was made `shared`, so a
+ * worker thread can search it without a copy). Valid until the table is next modified or prepared.
+ */
+export interface TableSnapshot {
+  readonly plan: ChunkPlan;
+  readonly owners: Uint32Array;
+  readonly firstEntry: Uint32Array;
+  readonly entriesOf: Uint8Array;
+  readonly layers: readonly Layer[];
+}
+
+/** Typed-array allocation on an ArrayBuffer, or on a SharedArrayBuffer for tables searched by worker threads. */
+export function allocUint32(length: number, shared: boolean): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(length * 4)) : new Uint32Array(length);
+}
+
+function allocUint8(length: number, shared: boolean): Uint8Array {
+  return shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+}
+
+function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
+  return (entry - t.firstEntry[owner]) >>> 0 < t.entriesOf[owner];
+}
+
+/**
+ * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo): per chunk the queries are sorted
+ * by key and the masks run in the outer loop, so bucket reads sweep the tables in order instead of missing the
+ * cache on every lookup. Each (query, entry) pair meets exactly one mask of a chunk, so disjoint mask ranges
+ * partition the work (how the parallel search splits it) and every code pair is reported once.
+ */
+export function searchChunk(
+  t: TableSnapshot,
+  layerIndex: number,
+  c: number,
+  maskFrom: number,
+  maskTo: number,
+  queryCodes: Uint32Array,
+  queryOwners: Uint32Array,
+  out: PairBuffer,
+): void {
+  const layer = t.layers[layerIndex];
+  const { starts, bits, radius } = t.plan;
+  const count = queryOwners.length;
+  if (layer.to <= layer.from || count === 0 || t.plan.thresholds[c] < 0) return;
+  const fold = (1 << layer.tableBits[c]) - 1;
+  // Counting sort of the queries by folded chunk key, copied into sorted order so the sweep reads them sequentially.
+  const keys = new Uint32Array(count);
+  const histogram = new Uint32Array(fold + 2);
+  for (let q = 0; q < count; q++) {
+    keys[q] = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], starts[c], bits[c]);
+    histogram[(keys[q] & fold) + 1]++;
+  }
+  for (let k = 1; k < histogram.length; k++) histogram[k] += histogram[k - 1];
+  const sortedKeys = new Uint32Array(count);
+  const sortedCodes = new Uint32Array(count * 2);
+  const sortedOwners = new Uint32Array(count);
+  for (let q = 0; q < count; q++) {
+    const at = histogram[keys[q] & fold]++;
+    sortedKeys[at] = keys[q] & fold;
+    sortedCodes[2 * at] = queryCodes[2 * q];
+    sortedCodes[2 * at + 1] = queryCodes[2 * q + 1];
+    sortedOwners[at] = queryOwners[q];
+  }
+  const masks = layer.masks[c];
+  const offsets = layer.offsets[c];
+  const postings = layer.postings[c];
+  const end0 = Math.min(maskTo, masks.length);
+  for (let m = maskFrom; m < end0; m++) {
+    const foldedMask = masks[m];
+    for (let q = 0; q < count; q++) {
+      const bucket = sortedKeys[q] ^ foldedMask;
+      const end = offsets[bucket + 1] * 3;
+      let p = offsets[bucket] * 3;
+      if (p === end) continue;
+      const qLo = sortedCodes[2 * q];
+      const qHi = sortedCodes[2 * q + 1];
+      for (; p < end; p += 3) {
+        let x = (postings[p] ^ qLo) >>> 0;
+        x = x - ((x >>> 1) & 0x55555555);
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+        let y = (postings[p + 1] ^ qHi) >>> 0;
+        y = y - ((y >>> 1) & 0x55555555);
+        y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+        const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
+        if (distance <= radius) acceptHit(t, c, postings[p] ^ qLo, postings[p + 1] ^ qHi, postings[p + 2], sortedOwners[q], out);
+      }
+    }
+  }
+}
+
+/** Keeps a hit only in the first chunk within its chunk radius, so each code pair is reported once. */
+function acceptHit(t: TableSnapshot, chunk: number, xLo: number, xHi: number, entry: number, queryImage: number, out: PairBuffer): void {
+  const { starts, bits, thresholds } = t.plan;
+  if (popcount32(extractBits(xLo, xHi, starts[chunk], bits[chunk])) > thresholds[chunk]) return;
+  for (let c = 0; c < chunk; c++) {
+    if (thresholds[c] >= 0 && popcount32(extractBits(xLo, xHi, starts[c], bits[c])) <= thresholds[c]) return;
+  }
+  const owner = t.owners[entry];
+  if (owner === queryImage || !isLiveIn(t, entry, owner)) return;
+  out.push(queryImage, owner);
+}
+
+/** Searches every chunk of every layer of a snapshot (the sequential search). */
+export function searchSnapshot(t: TableSnapshot, queryCodes: Uint32Array, queryOwners: Uint32Array, out: PairBuffer): void {
+  for (let l = 0; l < t.layers.length; l++) {
+    for (let c = 0; c < t.plan.bits.length; c++) searchChunk(t, l, c, 0, t.layers[l].masks[c]?.length ?? 0, queryCodes, queryOwners, out);
+  }
+}
+
+/**
  * Exact Hamming-radius search over 64-bit codes, each owned by an image id (several codes per image).
  * Storage is typed arrays only. New codes go to a small tail layer rebuilt lazily before the next search;
  * removed codes are tombstoned; both are folded into the main layer when they grow past a fraction of it.
@@ -117,16 +231,47 @@ export class MultiIndexHashTable {
   private deadCount = 0;
   private imageCount = 0;
   /** Per image id: first entry and number of current entries (0 = absent). */
-  private firstEntry = new Uint32Array(0);
-  private entriesOf = new Uint8Array(0);
+  private firstEntry: Uint32Array = new Uint32Array(0);
+  private entriesOf: Uint8Array = new Uint8Array(0);
   private base: Layer = EMPTY_LAYER;
   private tail: Layer = EMPTY_LAYER;
   private dirty = false;
+  /** Typed arrays on SharedArrayBuffers, so worker threads can search snapshots without copies. */
+  readonly shared: boolean;
 
-  constructor(plan: ChunkPlan, initialEntries = 1024) {
+  constructor(plan: ChunkPlan, initialEntries = 1024, shared = false) {
     this.plan = plan;
-    this.codes = new Uint32Array(Math.max(2, initialEntries * 2));
-    this.owners = new Uint32Array(Math.max(1, initialEntries));
+    this.shared = shared;
+    this.codes = allocUint32(Math.max(2, initialEntries * 2), shared);
+    this.owners = allocUint32(Math.max(1, initialEntries), shared);
+  }
+
+  /** The arrays a search reads (prepares first); see TableSnapshot. */
+  snapshot(): TableSnapshot {
+    this.prepare();
+    return { plan: this.plan, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers: [this.base, this.tail] };
+  }
+
+  /** Number of entries in each layer (base, tail), for splitting work. */
+  layerEntries(): [number, number] {
+    return [this.base.to - this.base.from, this.tail.to - this.tail.from];
+  }
+
+  /** Live codes and their owners, in entry order (the full-scan queries). */
+  liveCodes(shared = false): [Uint32Array, Uint32Array] {
+    this.prepare();
+    const live = this.size;
+    const codes = allocUint32(live * 2, shared);
+    const owners = allocUint32(live, shared);
+    let n = 0;
+    for (let e = 0; e < this.entryCount; e++) {
+      const owner = this.owners[e];
+      if (!this.isLive(e, owner)) continue;
+      codes[2 * n] = this.codes[2 * e];
+      codes[2 * n + 1] = this.codes[2 * e + 1];
+      owners[n++] = owner;
+    }
+    return [codes, owners];
   }
 
   /** Number of live codes. */
@@ -203,105 +348,25 @@ export class MultiIndexHashTable {
 
   /** Searches this table with every live code of `other` (the full-scan path). */
   searchWithCodesOf(other: MultiIndexHashTable, out: PairBuffer): void {
-    other.prepare();
-    const live = other.size;
-    const codes = new Uint32Array(live * 2);
-    const owners = new Uint32Array(live);
-    let n = 0;
-    for (let e = 0; e < other.entryCount; e++) {
-      const owner = other.owners[e];
-      if (!other.isLive(e, owner)) continue;
-      codes[2 * n] = other.codes[2 * e];
-      codes[2 * n + 1] = other.codes[2 * e + 1];
-      owners[n++] = owner;
-    }
+    const [codes, owners] = other.liveCodes();
     this.searchBatch(codes, owners, out);
   }
 
-  /**
-   * Searches many codes at once: per chunk the queries are sorted by key and the neighbour masks run in the
-   * outer loop, so bucket reads sweep the tables in order instead of missing the cache on every lookup
-   * (random lookups in a 16 MB table cost ~65 ns each; swept ones a few ns).
-   */
+  /** Searches many codes at once (see searchChunk). */
   searchBatch(queryCodes: Uint32Array, queryOwners: Uint32Array, out: PairBuffer): void {
-    this.prepare();
-    for (const layer of [this.base, this.tail]) {
-      if (layer.to <= layer.from) continue;
-      for (let c = 0; c < this.plan.bits.length; c++) {
-        if (this.plan.thresholds[c] >= 0) this.searchChunkBatch(layer, c, queryCodes, queryOwners, out);
-      }
-    }
+    searchSnapshot(this.snapshot(), queryCodes, queryOwners, out);
   }
 
   private isLive(entry: number, owner: number): boolean {
     return (entry - this.firstEntry[owner]) >>> 0 < this.entriesOf[owner];
   }
 
-  private searchChunkBatch(layer: Layer, c: number, queryCodes: Uint32Array, queryOwners: Uint32Array, out: PairBuffer): void {
-    const { starts, bits, radius } = this.plan;
-    const count = queryOwners.length;
-    const fold = (1 << layer.tableBits[c]) - 1;
-    // Counting sort of the queries by folded chunk key, copied into sorted order so the sweep reads them sequentially.
-    const keys = new Uint32Array(count);
-    const histogram = new Uint32Array(fold + 2);
-    for (let q = 0; q < count; q++) {
-      keys[q] = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], starts[c], bits[c]);
-      histogram[(keys[q] & fold) + 1]++;
-    }
-    for (let k = 1; k < histogram.length; k++) histogram[k] += histogram[k - 1];
-    const sortedKeys = new Uint32Array(count);
-    const sortedCodes = new Uint32Array(count * 2);
-    const sortedOwners = new Uint32Array(count);
-    for (let q = 0; q < count; q++) {
-      const at = histogram[keys[q] & fold]++;
-      sortedKeys[at] = keys[q];
-      sortedCodes[2 * at] = queryCodes[2 * q];
-      sortedCodes[2 * at + 1] = queryCodes[2 * q + 1];
-      sortedOwners[at] = queryOwners[q];
-    }
-    const masks = layer.masks[c];
-    const offsets = layer.offsets[c];
-    const postings = layer.postings[c];
-    for (let m = 0; m < masks.length; m++) {
-      const foldedMask = masks[m];
-      for (let q = 0; q < count; q++) {
-        const bucket = (sortedKeys[q] & fold) ^ foldedMask;
-        const end = offsets[bucket + 1] * 3;
-        let p = offsets[bucket] * 3;
-        if (p === end) continue;
-        const qLo = sortedCodes[2 * q];
-        const qHi = sortedCodes[2 * q + 1];
-        for (; p < end; p += 3) {
-          let x = (postings[p] ^ qLo) >>> 0;
-          x = x - ((x >>> 1) & 0x55555555);
-          x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-          let y = (postings[p + 1] ^ qHi) >>> 0;
-          y = y - ((y >>> 1) & 0x55555555);
-          y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-          const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
-          if (distance <= radius) this.acceptHit(c, postings[p] ^ qLo, postings[p + 1] ^ qHi, postings[p + 2], sortedOwners[q], out);
-        }
-      }
-    }
-  }
-
-  /** Keeps a hit only in the first chunk within its chunk radius, so each code pair is reported once. */
-  private acceptHit(chunk: number, xLo: number, xHi: number, entry: number, queryImage: number, out: PairBuffer): void {
-    const { starts, bits, thresholds } = this.plan;
-    if (popcount32(extractBits(xLo, xHi, starts[chunk], bits[chunk])) > thresholds[chunk]) return;
-    for (let c = 0; c < chunk; c++) {
-      if (thresholds[c] >= 0 && popcount32(extractBits(xLo, xHi, starts[c], bits[c])) <= thresholds[c]) return;
-    }
-    const owner = this.owners[entry];
-    if (owner === queryImage || !this.isLive(entry, owner)) return;
-    out.push(queryImage, owner);
-  }
-
   private buildLayer(from: number, to: number): Layer {
     const { starts, bits, thresholds } = this.plan;
-    const liveEntries: number[] = [];
-    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) liveEntries.push(e);
-    const live = Uint32Array.from(liveEntries);
+    let liveCount = 0;
+    const liveAll = new Uint32Array(to - from);
+    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) liveAll[liveCount++] = e;
+    const live = liveAll.subarray(0, liveCount);
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
     const wanted = Math.max(10, Math.ceil(Math.log2(live.length + 1)) + 1);
     const layer: Layer = { from, to, tableBits: [], offsets: [], postings: [], masks: [] };
@@ -316,15 +381,15 @@ export class MultiIndexHashTable {
       }
       const tableBits = Math.min(bits[c], wanted);
       const fold = (1 << tableBits) - 1;
-      const offsets = new Uint32Array((1 << tableBits) + 1);
+      const offsets = allocUint32((1 << tableBits) + 1, this.shared);
       for (let i = 0; i < live.length; i++) {
         const e = live[i];
         keys[i] = extractBits(this.codes[2 * e], this.codes[2 * e + 1], starts[c], bits[c]) & fold;
         offsets[keys[i] + 1]++;
       }
       for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
-      const cursor = offsets.slice(0, offsets.length - 1);
-      const postings = new Uint32Array(live.length * 3);
+      const cursor = new Uint32Array(offsets.subarray(0, offsets.length - 1));
+      const postings = allocUint32(live.length * 3, this.shared);
       for (let i = 0; i < live.length; i++) {
         const e = live[i];
         const at = cursor[keys[i]]++ * 3;
@@ -365,9 +430,9 @@ export class MultiIndexHashTable {
   private ensureEntryCapacity(entries: number): void {
     if (entries <= this.owners.length) return;
     const capacity = Math.max(entries, Math.ceil(this.owners.length * 1.5));
-    const codes = new Uint32Array(capacity * 2);
+    const codes = allocUint32(capacity * 2, this.shared);
     codes.set(this.codes.subarray(0, this.entryCount * 2));
-    const owners = new Uint32Array(capacity);
+    const owners = allocUint32(capacity, this.shared);
     owners.set(this.owners.subarray(0, this.entryCount));
     this.codes = codes;
     this.owners = owners;
@@ -376,9 +441,9 @@ export class MultiIndexHashTable {
   private ensureImageCapacity(ids: number): void {
     if (ids <= this.entriesOf.length) return;
     const capacity = Math.max(ids, Math.ceil(this.entriesOf.length * 1.5), 1024);
-    const first = new Uint32Array(capacity);
+    const first = allocUint32(capacity, this.shared);
     first.set(this.firstEntry);
-    const counts = new Uint8Array(capacity);
+    const counts = allocUint8(capacity, this.shared);
     counts.set(this.entriesOf);
     this.firstEntry = first;
     this.entriesOf = counts;

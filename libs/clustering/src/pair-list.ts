@@ -19,12 +19,12 @@ export function emptyPairList(): PairList {
 
 /** Growable pair accumulator; stores each pair as one little-endian uint64 (max, min) so a native sort orders by (min, max). */
 export class PairBuffer {
-  private words: Uint32Array;
+  private words_: Uint32Array;
   private count = 0;
 
   constructor(initialCapacity = 1024) {
     if (!LITTLE_ENDIAN) throw new Error('big-endian platforms are not supported');
-    this.words = new Uint32Array(Math.max(2, initialCapacity * 2));
+    this.words_ = new Uint32Array(Math.max(2, initialCapacity * 2));
   }
 
   get length(): number {
@@ -34,16 +34,29 @@ export class PairBuffer {
   /** Adds the unordered pair {x, y}; x === y is ignored. */
   push(x: number, y: number): void {
     if (x === y) return;
-    if (this.count * 2 === this.words.length) this.grow();
+    if (this.count * 2 === this.words_.length) this.grow();
     const at = this.count * 2;
     if (x < y) {
-      this.words[at] = y;
-      this.words[at + 1] = x;
+      this.words_[at] = y;
+      this.words_[at + 1] = x;
     } else {
-      this.words[at] = x;
-      this.words[at + 1] = y;
+      this.words_[at] = x;
+      this.words_[at + 1] = y;
     }
     this.count++;
+  }
+
+  /** The stored pairs as (max, min) uint32 words, a copy of exactly 2 × length words (for another thread). */
+  words(): Uint32Array {
+    return this.words_.slice(0, this.count * 2);
+  }
+
+  /** Appends words produced by words() of another buffer. */
+  pushWords(words: Uint32Array): void {
+    const n = words.length >>> 1;
+    while ((this.count + n) * 2 > this.words_.length) this.grow();
+    this.words_.set(words.subarray(0, n * 2), this.count * 2);
+    this.count += n;
   }
 
   pushAll(pairs: PairList): void {
@@ -51,7 +64,7 @@ export class PairBuffer {
   }
 
   toSortedUnique(): PairList {
-    const keys = new BigUint64Array(this.words.buffer, 0, this.count);
+    const keys = new BigUint64Array(this.words_.buffer, 0, this.count);
     keys.sort();
     const a = new Uint32Array(this.count);
     const b = new Uint32Array(this.count);
@@ -59,8 +72,8 @@ export class PairBuffer {
     let prevLo = -1;
     let prevHi = -1;
     for (let i = 0; i < this.count; i++) {
-      const lo = this.words[2 * i];
-      const hi = this.words[2 * i + 1];
+      const lo = this.words_[2 * i];
+      const hi = this.words_[2 * i + 1];
       if (lo === prevLo && hi === prevHi) continue;
       a[n] = hi;
       b[n] = lo;
@@ -72,8 +85,8 @@ export class PairBuffer {
   }
 
   private grow(): void {
-    const next = new Uint32Array(this.words.length * 2);
-    next.set(this.words);
-    this.words = next;
+    const next = new Uint32Array(this.words_.length * 2);
+    next.set(this.words_);
+    this.words_ = next;
   }
 }
