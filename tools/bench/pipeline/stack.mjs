@@ -121,7 +121,8 @@ export class ImmApi {
       while (next < batches.length) {
         const batch = batches[next++];
         const { TaskId } = await this.call('BatchIndexFileMeta', { ...key, Files: batch.map((p) => ({ URI: `file://${p}` })) });
-        await this.waitTask(key.ProjectName, 'IndexFileMeta', TaskId);
+        // A batch takes seconds; one still running after 10 minutes lost its command (e.g. to another consumer).
+        await this.waitTask(key.ProjectName, 'IndexFileMeta', TaskId, 600_000);
         done += batch.length;
         onProgress(done);
       }

@@ -116,7 +116,8 @@ export class ClusteringRunService implements OnModuleDestroy {
     if (!pending.length && !departed.length) return report;
 
     index.prepare();
-    const candidates = index.candidatePairsFor(Uint32Array.from(pending, (p) => p.seq));
+    // Everything new (a first run): one scan of the whole index beats one query per image.
+    const candidates = pending.length === index.size ? index.allCandidatePairs() : index.candidatePairsFor(Uint32Array.from(pending, (p) => p.seq));
     report.candidatePairs = candidates.length;
     lap('candidates');
     await progress(20);
