@@ -52,7 +52,7 @@ const nearest = (probes, anchors) => {
 const descriptors = new Map();
 for (const file of files) {
   const extracted = await extractFeatures(readFileSync(join(args.dev, 'images', file)));
-  const codes = await descriptorCodes(extracted);
+  const codes = descriptorCodes(extracted.descriptor ?? extracted);
   descriptors.set(file, { anchors: toPairs(codes.anchors), probes: toPairs(codes.probes) });
 }
 

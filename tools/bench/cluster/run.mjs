@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // Grouping-stage benchmark: candidate search + verification (synthetic, exact planted pairs) + grouping,
 // N images from scratch then M incrementally, through the built libs/clustering.
-// Usage: npm run bench:cluster -- --images 1000000 --incremental 10000 [--anchors 1 --probes 4 --radius 8] [--no-sweep]
+// Candidate search runs on a worker_threads pool over SharedArrayBuffer tables (--threads, default 2; 1 = in-process).
+// Usage: npm run bench:cluster -- --images 1000000 --incremental 10000 [--anchors 1 --probes 4 --radius 8 | --real] [--threads 2] [--no-sweep]
+//   --real: the descriptor layout of the built libs/features (CANDIDATE_RADIUS, anchor/probe counts of one DEV image).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import clustering from '../../../libs/clustering/dist/index.js';
 import { cumulative, fitBackground, generateDataset, pairDistance } from './synthetic.mjs';
 
-const { CandidateIndex, verifyCandidates, planFromEdges, planIncrementalRun } = clustering;
+const { CandidateIndex, createSearchPool, verifyCandidates, planFromEdges, planIncrementalRun } = clustering;
 
 const { values: args } = parseArgs({
   options: {
@@ -23,15 +27,36 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     calibration: { type: 'string', default: fileURLToPath(new URL('./calibration.json', import.meta.url)) },
     'no-sweep': { type: 'boolean', default: false },
+    real: { type: 'boolean', default: false },
+    dev: { type: 'string', default: '/work/shared/bench/dev' },
+    threads: { type: 'string', default: '2' },
+    chunks: { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
 
+/** The real descriptor layout: CANDIDATE_RADIUS and the code counts of one DEV image through the built features lib. */
+async function realParams() {
+  const dist = new URL('../../../libs/features/dist/index.js', import.meta.url);
+  if (!existsSync(fileURLToPath(dist))) throw new Error('libs/features is not built: npx tsc -b libs/features/tsconfig.lib.json');
+  const { CANDIDATE_RADIUS, descriptorCodes, extractFeatures } = (await import(dist)).default;
+  const dir = join(args.dev, 'images');
+  const file = readdirSync(dir).sort()[0];
+  const codes = descriptorCodes((await extractFeatures(readFileSync(join(dir, file)))).descriptor);
+  return { anchors: codes.anchors.length, probes: codes.probes.length, radius: CANDIDATE_RADIUS, file };
+}
+
+if (args.real) {
+  const real = await realParams();
+  if (!args.quiet) console.log(`real features params (libs/features/dist, ${real.file}): ${real.anchors} anchors, ${real.probes} probes, radius ${real.radius}`);
+  Object.assign(args, { anchors: String(real.anchors), probes: String(real.probes), radius: String(real.radius), real: false });
+}
 const images = Number(args.images);
 const incremental = Number(args.incremental);
 const anchors = Number(args.anchors);
 const probes = Number(args.probes);
 const radius = Number(args.radius);
+const threads = Number(args.threads);
 const calibration = JSON.parse(readFileSync(args.calibration, 'utf8'));
 
 function printDistributions() {
@@ -93,7 +118,12 @@ function batchOf(data, from, to) {
   };
 }
 
-function runOnce() {
+const cpuSeconds = (since) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
+async function runOnce() {
   const total = images + incremental;
   const params = { anchors, probes, radius, probeSpread: [8, 20], maxGroupSize: Number(args['max-group-size']), seed: Number(args.seed) };
   const background = fitBackground(calibration.falsePairs.histogram, params);
@@ -109,21 +139,33 @@ function runOnce() {
   let issued = 0;
   const context = (now) => ({ now, newId: () => `SimilarImageCluster-${issued++}` });
 
+  const pool = createSearchPool(threads);
+  const load0 = loadavg()[0];
   const t0 = performance.now();
-  const index = CandidateIndex.build({ radius, expectedImages: total, expectedProbesPerImage: probes }, batchOf(data, 0, images));
-  const candidates = index.allCandidatePairs();
+  const c0 = process.cpuUsage();
+  const options = { radius, expectedImages: total, expectedProbesPerImage: probes, shared: true, chunks: args.chunks ? Number(args.chunks) : undefined };
+  const index = CandidateIndex.build(options, batchOf(data, 0, images));
+  index.prepare();
+  const tBuild = performance.now();
+  const candidates = await index.allCandidatePairsAsync(pool);
   const tSearch = performance.now();
   const edges = verifyCandidates(candidates, verify);
   const full = planFromEdges([], edges, context(new Date(0)));
   const fullSeconds = (performance.now() - t0) / 1000;
+  const fullCpu = cpuSeconds(c0);
 
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const newIds = Uint32Array.from({ length: incremental }, (_, i) => images + i);
   index.addBatch(batchOf(data, images, total));
-  const newCandidates = index.candidatePairsFor(newIds);
+  const newCandidates = await index.candidatePairsForAsync(newIds, pool);
+  const tIncSearch = performance.now();
   const addedEdges = verifyCandidates(newCandidates, verify);
   const plan = planIncrementalRun({ previous: full.create, addedEdges }, context(new Date(1)));
   const incrementalSeconds = (performance.now() - t1) / 1000;
+  const incrementalCpu = cpuSeconds(c1);
+  const load1 = loadavg()[0];
+  await pool.close();
 
   const replaced = new Set([...plan.delete, ...plan.update.map((c) => c.id)]);
   const clusters = [...full.create.filter((c) => !replaced.has(c.id)), ...plan.update, ...plan.create];
@@ -152,7 +194,13 @@ function runOnce() {
     radius,
     chunking: index.describe(),
     background: `${background.themes} themes, noise ${background.themeNoise}`,
-    searchSeconds: +((tSearch - t0) / 1000).toFixed(2),
+    buildSeconds: +((tBuild - t0) / 1000).toFixed(2),
+    searchSeconds: +((tSearch - tBuild) / 1000).toFixed(2),
+    fullCpu: +fullCpu.toFixed(1),
+    incrementalSearchSeconds: +((tIncSearch - t1) / 1000).toFixed(3),
+    incrementalCpu: +incrementalCpu.toFixed(2),
+    load: `${load0.toFixed(1)}→${load1.toFixed(1)}`,
+    threads: pool.size,
     candidates: candidates.length,
     edges: edges.length,
     clusters: clusters.length,
@@ -165,7 +213,7 @@ function runOnce() {
 const sweepSizes = [10_000, 100_000, 1_000_000].filter((n) => n < images);
 if (!args['no-sweep'] && sweepSizes.length > 0) {
   printDistributions();
-  const passThrough = ['incremental', 'anchors', 'probes', 'radius', 'group-fraction', 'max-group-size', 'seed', 'calibration'].flatMap((k) => [`--${k}`, String(args[k])]);
+  const passThrough = ['incremental', 'anchors', 'probes', 'radius', 'group-fraction', 'max-group-size', 'seed', 'calibration', 'threads', ...(args.chunks ? ['chunks'] : [])].flatMap((k) => [`--${k}`, String(args[k])]);
   let last;
   for (const n of [...sweepSizes, images]) {
     // One process per size so each peak RSS is its own.
@@ -178,10 +226,10 @@ if (!args['no-sweep'] && sweepSizes.length > 0) {
   console.log(last);
 } else {
   if (!args.quiet) printDistributions();
-  const { info, result } = runOnce();
+  const { info, result } = await runOnce();
   console.log(
-    `${String(images).padStart(8)} images: full ${result.fullSeconds}s (search ${info.searchSeconds}s, ${info.candidates} candidates, ${info.edges} edges, ${info.clusters} clusters); ` +
-      `+${incremental} incremental ${result.incrementalSeconds}s (${info.incrementalCandidates} candidates); peak RSS ${result.peakRssMb} MB; ` +
+    `${String(images).padStart(8)} images: full ${result.fullSeconds}s wall / ${info.fullCpu}s CPU (build ${info.buildSeconds}s, search ${info.searchSeconds}s on ${info.threads} thread(s), ${info.candidates} candidates, ${info.edges} edges, ${info.clusters} clusters); ` +
+      `+${incremental} incremental ${result.incrementalSeconds}s wall / ${info.incrementalCpu}s CPU (search ${info.incrementalSearchSeconds}s, ${info.incrementalCandidates} candidates); peak RSS ${result.peakRssMb} MB; load ${info.load}; ` +
       `F1 ${result.pairwiseF1} (ceiling ${info.f1Ceiling} at R=${radius}); ${anchors}A/${probes}P; chunks [${info.chunking}]; background ${info.background}`,
   );
   console.log(JSON.stringify(result));
