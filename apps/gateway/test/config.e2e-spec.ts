@@ -9,6 +9,9 @@ import type { ImmClient } from '@simclust/testing';
 import type { RunningGateway } from '../src/bootstrap';
 import { startTestGateway } from './gateway.harness';
 
+// Real services on a shared 2-core machine: starting the gateway alone can take seconds under load.
+jest.setTimeout(30_000);
+
 const ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(ROOT, 'apps', 'gateway', 'dist', 'main.js');
 

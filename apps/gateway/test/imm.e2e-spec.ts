@@ -5,6 +5,9 @@ import type { RunningGateway } from '../src/bootstrap';
 import { startTestGateway } from './gateway.harness';
 import { expectImmError, http, REQUEST_ID, UTC_TIME } from './imm-expect';
 
+// Real services on a shared 2-core machine: starting the gateway alone can take seconds under load.
+jest.setTimeout(30_000);
+
 let gateway: RunningGateway;
 let client: ImmClient;
 const key = process.env.ADMIN_API_KEY!;

@@ -7,6 +7,9 @@ import { canonicalJson } from '../src/docs/openapi';
 import { ActionRegistry } from '../src/imm/action-registry';
 import { startTestGateway } from './gateway.harness';
 
+// Real services on a shared 2-core machine: starting the gateway alone can take seconds under load.
+jest.setTimeout(30_000);
+
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let gateway: RunningGateway;
