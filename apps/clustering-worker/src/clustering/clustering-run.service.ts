@@ -2,11 +2,13 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import {
   CandidateIndex,
   clustersLosingMembers,
+  createSearchPool,
   planIncrementalRun,
   verifyCandidates,
   verifyCandidatesAsync,
   type ClusterPlan,
   type PairList,
+  type SearchPool,
   type VerifiedEdges,
 } from '@simclust/clustering';
 import type { ClusteringWorkerConfig } from '@simclust/config';
@@ -32,6 +34,8 @@ export interface RunReport {
 
 export type ProgressSink = (percent: number) => Promise<void>;
 
+/** From this many searchable images, candidate search runs on worker threads over shared tables (off the event loop). */
+const SEARCH_POOL_MIN_IMAGES = 20_000;
 /** Below this many candidate pairs, verification stays in-process (thread start-up would cost more). */
 const POOL_MIN_PAIRS = 2_000;
 /** Pairs whose verifier blobs are loaded at once: bounds memory on large runs. */
@@ -64,6 +68,7 @@ function slicePairs(pairs: PairList, from: number, to: number): PairList {
 @Injectable()
 export class ClusteringRunService implements OnModuleDestroy {
   private pool?: VerifierPool;
+  private searchPool?: SearchPool;
 
   constructor(
     private readonly state: ClusteringStateRepository,
@@ -73,6 +78,7 @@ export class ClusteringRunService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.pool?.close();
+    await this.searchPool?.close();
   }
 
   /** Runs until the plan is written; a concurrent delete that invalidates the snapshot makes it start over. */
@@ -101,7 +107,8 @@ export class ClusteringRunService implements OnModuleDestroy {
 
     const fingerprint = await this.state.fingerprint(datasetId);
     const expected = await this.state.countSearchable(datasetId, FEATURE_VERSION);
-    const index = new CandidateIndex({ radius: CANDIDATE_RADIUS, expectedImages: Math.max(1024, expected) });
+    const searchPool = expected >= SEARCH_POOL_MIN_IMAGES ? (this.searchPool ??= createSearchPool(this.config.CLUSTERING_VERIFY_THREADS)) : undefined;
+    const index = new CandidateIndex({ radius: CANDIDATE_RADIUS, expectedImages: Math.max(1024, expected), shared: searchPool !== undefined });
     const pending: Array<{ seq: number; contentVersion: number }> = [];
     for await (const rows of this.state.streamDescriptors(datasetId, FEATURE_VERSION)) {
       this.addToIndex(index, rows);
@@ -116,8 +123,7 @@ export class ClusteringRunService implements OnModuleDestroy {
     if (!pending.length && !departed.length) return report;
 
     index.prepare();
-    // Everything new (a first run): one scan of the whole index beats one query per image.
-    const candidates = pending.length === index.size ? index.allCandidatePairs() : index.candidatePairsFor(Uint32Array.from(pending, (p) => p.seq));
+    const candidates = await findCandidates(index, Uint32Array.from(pending, (p) => p.seq), searchPool);
     report.candidatePairs = candidates.length;
     lap('candidates');
     await progress(20);
@@ -192,6 +198,13 @@ export class ClusteringRunService implements OnModuleDestroy {
     }
     return concatEdges(parts);
   }
+}
+
+/** Pairs involving the new files; when everything is new (a first run) one scan of the whole index beats a query per image. */
+async function findCandidates(index: CandidateIndex, pending: Uint32Array, pool: SearchPool | undefined): Promise<PairList> {
+  const everything = pending.length === index.size;
+  if (!pool) return everything ? index.allCandidatePairs() : index.candidatePairsFor(pending);
+  return everything ? index.allCandidatePairsAsync(pool) : index.candidatePairsForAsync(pending, pool);
 }
 
 async function verifyInProcess(pairs: PairList, blobOf: (seq: number) => Uint8Array): Promise<VerifiedEdges> {
