@@ -62,12 +62,11 @@ export class ImmError extends Error {
   }
 
   static missing(param: string): ImmError {
-    return new ImmError(`Missing${param}`, `${param} is mandatory for this action.`);
+    return new ImmError(`Missing${param}`, param === 'Action' ? 'Action is mandatory: name the operation to run.' : `${param} is mandatory for this action.`);
   }
 
   static invalid(param: string, detail?: string): ImmError {
-    const base = `Specified parameter ${param} is not valid.`;
-    return new ImmError(`Invalid${param}`, detail ? `${base} ${detail}` : base);
+    return new ImmError(`Invalid${param}`, detail ? `Specified parameter ${param} is not valid: ${detail}` : `Specified parameter ${param} is not valid.`);
   }
 
   static invalidJson(param: string, detail?: string): ImmError {
