@@ -34,8 +34,10 @@ export interface RunReport {
 
 export type ProgressSink = (percent: number) => Promise<void>;
 
-/** From this many searchable images, candidate search runs on worker threads over shared tables (off the event loop). */
+/** From this many searchable images, candidate search runs on worker threads over shared tables (off the event loop)… */
 const SEARCH_POOL_MIN_IMAGES = 20_000;
+/** …when this many files are new; a few new files query faster on the calling thread. */
+const SEARCH_POOL_MIN_PENDING = 5_000;
 /** Below this many candidate pairs, verification stays in-process (thread start-up would cost more). */
 const POOL_MIN_PAIRS = 2_000;
 /** Pairs whose verifier blobs are loaded at once: bounds memory on large runs. */
@@ -105,6 +107,11 @@ export class ClusteringRunService implements OnModuleDestroy {
       mark = now;
     };
 
+    // Nothing new or changed: the run changes nothing, so it need not even load the descriptors.
+    if (!(await this.state.hasPendingFiles(datasetId))) {
+      await progress(90);
+      return { searchable: 0, processed: 0, candidatePairs: 0, verifiedEdges: 0, created: 0, updated: 0, deleted: 0, timings };
+    }
     const fingerprint = await this.state.fingerprint(datasetId);
     const expected = await this.state.countSearchable(datasetId, FEATURE_VERSION);
     const searchPool = expected >= SEARCH_POOL_MIN_IMAGES ? (this.searchPool ??= createSearchPool(this.config.CLUSTERING_VERIFY_THREADS)) : undefined;
@@ -203,7 +210,7 @@ export class ClusteringRunService implements OnModuleDestroy {
 /** Pairs involving the new files; when everything is new (a first run) one scan of the whole index beats a query per image. */
 async function findCandidates(index: CandidateIndex, pending: Uint32Array, pool: SearchPool | undefined): Promise<PairList> {
   const everything = pending.length === index.size;
-  if (!pool) return everything ? index.allCandidatePairs() : index.candidatePairsFor(pending);
+  if (!pool || pending.length < SEARCH_POOL_MIN_PENDING) return everything ? index.allCandidatePairs() : index.candidatePairsFor(pending);
   return everything ? index.allCandidatePairsAsync(pool) : index.candidatePairsForAsync(pending, pool);
 }
 

@@ -67,6 +67,12 @@ export class ClusteringStateRepository {
     return row;
   }
 
+  async hasPendingFiles(datasetId: string): Promise<boolean> {
+    const [row] = await this.db.$queryRaw<Array<{ pending: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM "File" WHERE "datasetId" = ${datasetId} AND "contentVersion" <> "clusteredVersion") AS pending`;
+    return row.pending;
+  }
+
   async countSearchable(datasetId: string, featureVersion: number): Promise<number> {
     const [row] = await this.db.$queryRaw<Array<{ n: number }>>`
       SELECT count(*)::int AS n FROM "File" f JOIN "FileFeature" ff ON ff."fileId" = f.id
