@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { RuntimeModule } from '@simclust/runtime';
+import { AccessKeysModule } from './access-keys/access-keys.module';
+import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { FilesModule } from './files/files.module';
@@ -12,7 +14,7 @@ import { TasksModule } from './tasks/tasks.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
-  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, TasksModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule],
+  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule],
   providers: [{ provide: APP_FILTER, useClass: ImmExceptionFilter }],
 })
 export class AppModule {}

@@ -24,7 +24,8 @@ export interface RunningGateway {
 
 /** Builds and starts the gateway; `port` 0 picks a free port (tests). */
 export async function startGateway(port?: number): Promise<RunningGateway> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  // rawBody: the JSON and form parsers keep the body's bytes, which a V3 signature covers (x-acs-content-sha256).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, rawBody: true, bufferLogs: true });
   const log = app.get<Logger>(LOGGER);
   const config = app.get<GatewayConfig>(CONFIG);
   app.useLogger(new PinoNestLogger(log));

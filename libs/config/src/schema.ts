@@ -43,6 +43,8 @@ export function gatewaySchema(root: string) {
     PORT: port.default(8080),
     ADMIN_ACCESS_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, _ or -').default('admin'),
     ADMIN_API_KEY: z.string({ message: 'is required (run `npm run up` once to generate .env.local)' }).min(16, 'must be at least 16 characters'),
+    // Calls per second one access key may make (the admin key included), shared by every gateway through Redis.
+    KEY_QUERIES_PER_SECOND: positiveInt.default(200),
   });
 }
 

@@ -24,3 +24,6 @@ export const Limits = {
   nameChars: 128,
   eventTypes: 32,
 } as const;
+
+/** A project's rate limit when CreateProject does not set ProjectQueriesPerSecond (contract.md). */
+export const DEFAULT_PROJECT_QUERIES_PER_SECOND = 100;

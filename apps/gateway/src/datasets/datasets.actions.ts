@@ -70,6 +70,7 @@ export function datasetActions(service: DatasetsService) {
       resource: (p) => ({ kind: 'project', project: p.ProjectName }),
       rest: { method: 'GET', path: '/v1/projects/:ProjectName/datasets' },
       response: z.object({ Datasets: z.array(DatasetView), NextToken: z.string().optional() }),
+      listing: { field: 'Datasets', item: (d) => ({ kind: 'dataset', project: String(d.ProjectName), dataset: String(d.DatasetName) }) },
       handle: (p) => service.list(p.ProjectName, { prefix: p.Prefix, maxResults: p.MaxResults, nextToken: p.NextToken }),
     }),
     defineAction({

@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import type { Logger } from '@simclust/observability';
+import type { Policy } from '../auth/policy';
 
 /** Who made the call, after authentication. */
 export interface Principal {
   accessKeyId: string;
   isAdmin: boolean;
+  /** The key's RAM policy; the admin key has none and every right. */
+  policy?: Policy;
 }
 
 export interface ActionContext {
@@ -34,6 +37,11 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
   rest?: RestRoute;
   /** Documentation of the success body (besides RequestId). */
   response?: z.ZodType;
+  /**
+   * For list operations: the array in the answer and each item's resource. A key limited by its policy then gets
+   * only the items it may see (pages are refilled through MaxResults/NextToken), as RAM-style listings do.
+   */
+  listing?: { field: string; item: (item: Record<string, unknown>) => ResourceScope };
   handle: (params: z.output<S>, ctx: ActionContext) => Promise<Record<string, unknown>>;
 }
 

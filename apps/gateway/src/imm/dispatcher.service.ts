@@ -4,8 +4,9 @@ import { ImmError, newRequestId, type ImmErrorBody } from '@simclust/contracts';
 import { LOGGER, METRICS } from '@simclust/runtime';
 import { counter, histogram, type Logger } from '@simclust/observability';
 import type { Registry } from 'prom-client';
-import { AuthService } from '../auth/auth.service';
-import type { ActionDefinition } from './action';
+import { AuthService, type ItemFilter } from '../auth/auth.service';
+import { RateLimiter } from '../auth/rate-limiter.service';
+import type { ActionContext, ActionDefinition } from './action';
 import { ActionRegistry } from './action-registry';
 import { collectParams, toImmError } from './params';
 
@@ -18,6 +19,7 @@ export class DispatcherService {
   constructor(
     private readonly registry: ActionRegistry,
     private readonly auth: AuthService,
+    private readonly limiter: RateLimiter,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(METRICS) metrics: Registry,
   ) {
@@ -64,8 +66,12 @@ export class DispatcherService {
       action = definition.action;
       const parsed = definition.params.safeParse(params);
       if (!parsed.success) throw toImmError(parsed.error, params);
-      await this.auth.authorize(principal, definition, parsed.data);
-      const result = await definition.handle(parsed.data, { requestId, principal, log: log.child({ action }) });
+      const visible = await this.auth.authorize(principal, definition, parsed.data);
+      await this.limiter.admit(principal, definition.resource(parsed.data));
+      const context = { requestId, principal, log: log.child({ action }) };
+      const result = visible && definition.listing
+        ? await visibleListing(definition, definition.listing, parsed.data as Record<string, unknown>, context, visible)
+        : await definition.handle(parsed.data, context);
       res.status(200).json({ RequestId: requestId, ...result });
       this.requests.inc({ action, code: 'OK' });
     } catch (err) {
@@ -80,6 +86,33 @@ export class DispatcherService {
       this.latency.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
+}
+
+/** Rounds of refilling one page of a filtered listing before its NextToken is returned as is. */
+const MAX_LISTING_ROUNDS = 10;
+
+/**
+ * Runs a list operation for a key that may see only some items: keeps the visible ones and, while the page is short
+ * and more exist, asks for the rest of the page after the last item looked at, so NextToken never skips one.
+ */
+async function visibleListing(
+  definition: ActionDefinition,
+  { field, item }: NonNullable<ActionDefinition['listing']>,
+  params: Record<string, unknown>,
+  context: ActionContext,
+  visible: ItemFilter,
+) {
+  const wanted = typeof params.MaxResults === 'number' ? params.MaxResults : Number.POSITIVE_INFINITY;
+  const kept: unknown[] = [];
+  let result = await definition.handle(params, context);
+  for (let round = 1; ; round++) {
+    const items = Array.isArray(result[field]) ? (result[field] as Array<Record<string, unknown>>) : [];
+    kept.push(...items.filter((i) => visible(item(i))));
+    const next = result.NextToken;
+    if (typeof next !== 'string' || kept.length >= wanted || round >= MAX_LISTING_ROUNDS) break;
+    result = await definition.handle({ ...params, NextToken: next, MaxResults: wanted - kept.length }, context);
+  }
+  return { ...result, [field]: kept };
 }
 
 /** The id pino-http gave the request, so access log and response share one RequestId. */

@@ -79,6 +79,7 @@ export function projectActions(service: ProjectsService) {
       resource: () => ({ kind: 'global' }),
       rest: { method: 'GET', path: '/v1/projects' },
       response: z.object({ Projects: z.array(ProjectView), NextToken: z.string().optional() }),
+      listing: { field: 'Projects', item: (p) => ({ kind: 'project', project: String(p.ProjectName) }) },
       handle: (p) => service.list({ prefix: p.Prefix, maxResults: p.MaxResults, nextToken: p.NextToken, tags: p.Tag }),
     }),
     defineAction({
