@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// Indexing benchmark (issue 3): indexes the DEV images, then ~40 twelve-megapixel JPEGs made from them, through the
+// API (BatchIndexFileMeta, 100 files per call) and prints images/s beside the floor — the same files decoded by
+// sharp to a 64×64 greyscale thumbnail, two in flight — and the ratio of wall times (target ≤ 1.5).
+// Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 40]
+// Without --endpoint it starts the built gateway and indexer (npm run build first) on free ports.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parse } from 'dotenv';
+import sharp from 'sharp';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const TARGET_RATIO = 1.5;
+const BATCH = 100;
+
+const { values: args } = parseArgs({
+  options: {
+    endpoint: { type: 'string' },
+    key: { type: 'string' },
+    bench: { type: 'string', default: '/work/shared/bench' },
+    large: { type: 'string', default: '40' },
+  },
+});
+
+const now = () => performance.now();
+const fileEnv = existsSync(join(ROOT, '.env.local')) ? parse(readFileSync(join(ROOT, '.env.local'))) : {};
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts the built gateway and indexer with `roots` readable; returns the endpoint, key and a stop function. */
+async function startApps(roots) {
+  for (const app of ['gateway', 'indexer']) {
+    if (!existsSync(join(ROOT, 'apps', app, 'dist', 'main.js'))) throw new Error(`apps/${app}/dist/main.js is missing: run \`npm run build\` first`);
+  }
+  const baseEnv = { ...fileEnv, ...process.env };
+  const migrated = spawnSync(process.execPath, [join(ROOT, 'tools/migrate/migrate.mjs')], { cwd: ROOT, encoding: 'utf8', env: baseEnv });
+  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
+  const configured = (baseEnv.ALLOWED_FILE_ROOTS ?? join(ROOT, 'data')).split(',').filter(Boolean);
+  const env = {
+    ...baseEnv,
+    PORT: String(await freePort()),
+    INDEXER_PORT: String(await freePort()),
+    ALLOWED_FILE_ROOTS: [...new Set([...configured, ...roots])].join(','),
+    LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
+  };
+  const children = ['gateway', 'indexer'].map((app) => {
+    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (chunk) => process.stderr.write(`${app}: ${chunk}`));
+    return child;
+  });
+  const stop = () =>
+    Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+          }),
+      ),
+    );
+  try {
+    await waitReady(`http://127.0.0.1:${env.PORT}`);
+    await waitReady(`http://127.0.0.1:${env.INDEXER_PORT}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint: `http://127.0.0.1:${env.PORT}`, key: env.ADMIN_API_KEY, stop };
+}
+
+function client(endpoint, key) {
+  return async (Action, params = {}) => {
+    const res = await fetch(`${endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ Action, ...params }),
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`${Action} answered ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+}
+
+/** Indexes `paths` into a fresh dataset, all batches submitted at once; wall time until the last task has ended. */
+async function indexThroughApi(call, paths, label) {
+  const key = { ProjectName: `bench_index_${Date.now().toString(36)}`, DatasetName: label };
+  await call('CreateProject', { ProjectName: key.ProjectName });
+  await call('CreateDataset', key);
+  const started = now();
+  const batches = [];
+  for (let i = 0; i < paths.length; i += BATCH) batches.push(paths.slice(i, i + BATCH));
+  const tasks = await Promise.all(batches.map((batch) => call('BatchIndexFileMeta', { ...key, Files: batch.map((p) => ({ URI: pathToFileURL(p).href })) })));
+  const failures = [];
+  for (const { TaskId } of tasks) {
+    for (;;) {
+      const task = await call('GetTask', { ProjectName: key.ProjectName, TaskType: 'IndexFileMeta', TaskId });
+      if (task.Status !== 'Running') {
+        if (task.Status !== 'Succeeded') throw new Error(`task ${TaskId} ended ${task.Status}: ${task.Code} ${task.Message}`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  const wallMs = now() - started;
+  for (let i = 0; i < paths.length; i += BATCH) {
+    const { Files } = await call('BatchGetFileMeta', { ...key, URIs: paths.slice(i, i + BATCH).map((p) => pathToFileURL(p).href), WithFields: ['ObjectStatus', 'Reason'] });
+    for (const f of Files) if (f.ObjectStatus !== 'Indexed') failures.push(`${f.URI}: ${f.Reason}`);
+  }
+  await call('DeleteProject', { ProjectName: key.ProjectName }).catch(() => undefined);
+  return { wallMs, failures };
+}
+
+/** The floor: each file decoded by sharp straight to a 64×64 greyscale thumbnail, two in flight. */
+async function floor(paths) {
+  const started = now();
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length) {
+      const path = paths[next++];
+      await sharp(path, { failOn: 'none' }).resize(64, 64, { fit: 'fill' }).greyscale().raw().toBuffer();
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return now() - started;
+}
+
+/** DEV JPEG photos re-encoded at 4000×3000 (what cameras produce), cached in the temp dir between runs. */
+async function twelveMegapixelSet(devDir, count) {
+  const dir = join(tmpdir(), 'simclust-bench-index-12mp');
+  mkdirSync(dir, { recursive: true });
+  const sources = readdirSync(devDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, count);
+  const paths = [];
+  for (const name of sources) {
+    const out = join(dir, name);
+    if (!existsSync(out)) await sharp(join(devDir, name)).rotate().resize(4000, 3000, { fit: 'cover' }).jpeg({ quality: 90 }).toFile(out);
+    paths.push(out);
+  }
+  return { dir, paths };
+}
+
+function report(label, paths, floorMs, pipeline) {
+  const rate = (ms) => ((paths.length * 1000) / ms).toFixed(1);
+  const ratio = pipeline.wallMs / floorMs;
+  console.log(`\n${label}: ${paths.length} images`);
+  console.log(`  pipeline (API → JetStream → indexer → Postgres): ${(pipeline.wallMs / 1000).toFixed(2)} s, ${rate(pipeline.wallMs)} images/s`);
+  console.log(`  floor (sharp → 64×64 grey, 2 in flight):          ${(floorMs / 1000).toFixed(2)} s, ${rate(floorMs)} images/s`);
+  console.log(`  ratio pipeline/floor: ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${ratio <= TARGET_RATIO ? 'OK' : 'OVER TARGET'}`);
+  if (pipeline.failures.length) console.log(`  ${pipeline.failures.length} file(s) not indexed:\n    ${pipeline.failures.slice(0, 10).join('\n    ')}`);
+  return ratio <= TARGET_RATIO;
+}
+
+const benchDir = realpathSync(args.bench);
+const devDir = join(benchDir, 'dev', 'images');
+const devPaths = readdirSync(devDir).sort().map((f) => join(devDir, f));
+const large = await twelveMegapixelSet(devDir, Number(args.large));
+// Both measurements read from the page cache: read everything once first.
+for (const p of [...devPaths, ...large.paths]) await readFile(p);
+sharp.cache(false);
+
+const apps = args.endpoint ? { endpoint: args.endpoint, key: args.key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY, stop: async () => undefined } : await startApps([benchDir, large.dir]);
+const call = client(apps.endpoint, apps.key);
+let allOk = true;
+try {
+  for (const [label, paths] of [['DEV set', devPaths], ['12-megapixel JPEGs (4000×3000)', large.paths]]) {
+    const floorMs = await floor(paths);
+    const pipeline = await indexThroughApi(call, paths, label.startsWith('DEV') ? 'dev' : 'mp12');
+    allOk = report(label, paths, floorMs, pipeline) && allOk && pipeline.failures.length === 0;
+  }
+} finally {
+  await apps.stop();
+}
+process.exitCode = allOk ? 0 : 1;
