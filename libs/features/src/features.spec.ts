@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { popcount64 } from './codes';
-import { CANDIDATE_RADIUS, descriptorCodes, extractFeatures, FEATURE_VERSION, type ImageFeatures } from './features';
+import { CANDIDATE_RADIUS, descriptorCodes, extractFeatures, FEATURE_VERSION, HASH_WINDOWS, type ImageFeatures } from './features';
 import { FeatureExtractionError } from './errors';
 import { verifyPair } from './verifier';
 
@@ -50,8 +50,10 @@ describe('extractFeatures', () => {
     expect(base.orientation).toBe(1);
     expect(W).toBeGreaterThan(H);
     const codes = descriptorCodes(base.descriptor);
-    expect(codes.anchors.length).toBeLessThanOrEqual(2);
-    expect(codes.probes.length).toBeLessThanOrEqual(8);
+    expect(codes.anchors.length).toBe(HASH_WINDOWS.anchors.length);
+    expect(codes.probes.length).toBe(HASH_WINDOWS.anchors.length + HASH_WINDOWS.probes.length);
+    // Every code has exactly 32 bits set (median split), so distances are even.
+    for (const c of codes.probes) expect(popcount64(c)).toBe(32);
     expect([...codes.probes.slice(0, codes.anchors.length)]).toEqual([...codes.anchors]);
     expect(base.descriptor[0]).toBe(FEATURE_VERSION);
     expect(base.descriptor.length + base.verifier.length).toBeLessThanOrEqual(16 * 1024);
@@ -109,6 +111,27 @@ describe('extractFeatures', () => {
       expect(ba).toEqual(ab);
       expect(ab.score).toBeGreaterThan(0.5);
     }
+  });
+
+  it('makes burst frames 9 % apart and a one-sided 12 % crop candidates of each other', async () => {
+    // A 70 % window sliding 9 % of the frame diagonally, and a crop cutting 12 % from the left and 2 % from the top.
+    const frame = (cx: number, cy: number): Promise<Buffer> =>
+      sharp(src)
+        .extract({ left: Math.round((cx - 0.35) * W), top: Math.round((cy - 0.35) * H), width: Math.round(0.7 * W), height: Math.round(0.7 * H) })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+    const d = 0.09 / Math.SQRT2;
+    const [f1, f2] = await Promise.all([frame(0.5 - d / 2, 0.5 - d / 2), frame(0.5 + d / 2, 0.5 + d / 2)].map(async (b) => extractFeatures(await b)));
+    expect(isCandidate(f1, f2)).toBe(true);
+    expect(verifyPair(f1.verifier, f2.verifier).match).toBe(true);
+    const crop = await extractFeatures(
+      await sharp(src)
+        .extract({ left: Math.round(W * 0.12), top: Math.round(H * 0.02), width: Math.round(W * 0.88), height: Math.round(H * 0.98) })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    expect(isCandidate(base, crop)).toBe(true);
+    expect(verifyPair(base.verifier, crop.verifier).match).toBe(true);
   });
 
   it('keeps two non-overlapping crops of one photo apart', async () => {

@@ -1,31 +1,53 @@
-import { windowCode, type HashWindow } from './codes';
+import { contentBase, windowCodes, type HashWindow } from './codes';
 import { FeatureExtractionError } from './errors';
 import { decodeWorking, findContentRect, DEFAULT_LIMIT_INPUT_PIXELS } from './normalise';
 import { qualityScore, type ScoreDetails } from './quality';
+import { AreaSampler } from './raster';
 import { encodeVerifier } from './verifier';
 
 /** Bump when descriptor or verifier bytes change meaning: stored features of another version must be recomputed. */
-export const FEATURE_VERSION = 1;
-/** Hamming radius on 64-bit codes: a 2–3 % misalignment flips ≈ 7 bits, unrelated photos differ by ≈ 30. */
-export const CANDIDATE_RADIUS = 10;
-/** Central window kept as the second anchor: it survives burst shifts that change the full frame; a large core keeps a shift small relative to the window (0.8 measured better than 0.6/0.7). */
-const CORE = 0.8;
-/** Burst probes: the core window shifted diagonally by this share of the frame, so frames ~7 % apart still meet an anchor. */
-const SHIFT = 0.05;
+export const FEATURE_VERSION = 2;
+/**
+ * Hamming radius on 64-bit codes. Codes have exactly 32 bits set, so distances are even and an odd radius finds
+ * nothing more than the even one below it. A 2 % misalignment (of the window) flips ≈ 6 bits, unrelated photos
+ * differ by ≈ 30; the window layout below keeps every targeted change within ~1.5 % of some window pair.
+ */
+export const CANDIDATE_RADIUS = 8;
+/** Side of the central and lattice windows: leaves room for ±15 % offsets and matches a 15 %-per-edge crop's frame. */
+const CORE = 0.7;
+/** Probe lattice step: 4×4 probes at ±1.5 and ±4.5 % (of the frame side). */
+const STEP = 0.03;
+/** Anchor lattice: 2×2 at ±6 % (2·STEP), so anchor − probe offsets form an 8×8 lattice of step 3 % spanning ±10.5 %. */
+const ANCHOR_OFFSET = 2 * STEP;
 
-/** Anchors first (they are also probes), then windows that a cropped, zoomed or shifted copy's anchors resemble. */
+function lattice(k: number, step: number, scale: number): HashWindow[] {
+  const out: HashWindow[] = [];
+  for (let j = 0; j < k; j++)
+    for (let i = 0; i < k; i++) out.push({ cx: 0.5 + (i - (k - 1) / 2) * step, cy: 0.5 + (j - (k - 1) / 2) * step, scale });
+  return out;
+}
+
+/**
+ * Anchors (indexed; they are also probes) and extra probes (queried). A pair is a candidate when a probe of one is
+ * within CANDIDATE_RADIUS of an anchor of the other:
+ *  - photometric variants, EXIF, letterbox: full frame ↔ full frame, core ↔ core;
+ *  - crops and straightened rotations (one frame is 0.7–0.95 of the other, possibly more on one axis): the cropped
+ *    copy's full-frame anchor ↔ the wider copy's 0.9/0.8/anisotropic probes, or core ↔ core when the crop is even;
+ *  - burst frames and asymmetric crops (content shifted by up to ~10 %): the anchor lattice (core at ±6 %) minus
+ *    the probe lattice (core at ±1.5/±4.5 %) covers shifts on an 8×8 grid of step 3 %, so any shift within ±10.5 %
+ *    is ≤ 1.5 % per axis from some anchor–probe pair, with 6 anchors and 22 probes (the lib's sweep cost grows
+ *    with anchors × probe-table density, its memory with anchors + probes).
+ */
 export const HASH_WINDOWS: { anchors: HashWindow[]; probes: HashWindow[] } = {
-  anchors: [
-    { cx: 0.5, cy: 0.5, scale: 1 },
-    { cx: 0.5, cy: 0.5, scale: CORE },
-  ],
+  anchors: [{ cx: 0.5, cy: 0.5, scale: 1 }, { cx: 0.5, cy: 0.5, scale: CORE }, ...lattice(2, 2 * ANCHOR_OFFSET, CORE)],
   probes: [
     { cx: 0.5, cy: 0.5, scale: 0.9 },
-    { cx: 0.5, cy: 0.5, scale: 0.7 },
-    { cx: 0.5 - SHIFT, cy: 0.5 - SHIFT, scale: CORE },
-    { cx: 0.5 + SHIFT, cy: 0.5 - SHIFT, scale: CORE },
-    { cx: 0.5 - SHIFT, cy: 0.5 + SHIFT, scale: CORE },
-    { cx: 0.5 + SHIFT, cy: 0.5 + SHIFT, scale: CORE },
+    { cx: 0.5, cy: 0.5, scale: 0.8 },
+    { cx: 0.5, cy: 0.5, scale: 0.9, sy: 0.8 },
+    { cx: 0.5, cy: 0.5, scale: 0.8, sy: 0.9 },
+    { cx: 0.5, cy: 0.5, scale: 0.8, sy: 0.7 },
+    { cx: 0.5, cy: 0.5, scale: 0.7, sy: 0.8 },
+    ...lattice(4, STEP, CORE),
   ],
 };
 
@@ -90,8 +112,11 @@ export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?:
   const dec = await decodeWorking(input, limit);
   const content = findContentRect(dec.grey);
   if (content.x1 - content.x0 < 4 || content.y1 - content.y0 < 4) throw new FeatureExtractionError('image too small');
-  const anchors = HASH_WINDOWS.anchors.map((w) => windowCode(dec.grey, content, w));
-  const extra = HASH_WINDOWS.probes.map((w) => windowCode(dec.grey, content, w));
+  // One summed-area table over the working raster serves the code base and the verifier's three levels.
+  const sampler = new AreaSampler(dec.grey);
+  const base = contentBase(sampler, content);
+  const anchors = windowCodes(base, HASH_WINDOWS.anchors);
+  const extra = windowCodes(base, HASH_WINDOWS.probes);
   const { score, details } = qualityScore(dec.grey, content, dec.width, dec.height);
   return {
     width: dec.width,
@@ -102,6 +127,6 @@ export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?:
     score,
     scoreDetails: details,
     descriptor: encodeDescriptor(anchors, extra),
-    verifier: encodeVerifier(dec.grey, content),
+    verifier: encodeVerifier(sampler, content),
   };
 }

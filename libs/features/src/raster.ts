@@ -13,81 +13,124 @@ export interface Rect {
   y1: number;
 }
 
-interface Taps {
-  start: Int32Array;
-  count: Int32Array;
-  weight: Float32Array;
-  stride: number;
+/**
+ * Area (box-filter) resampling from a summed-area table: the integral of the piecewise-constant image, read
+ * bilinearly, gives the exact mean over any rectangle with fractional edges. One table per source raster serves
+ * every window cut from it, so many small windows cost O(output) each instead of O(source).
+ */
+export class AreaSampler {
+  private readonly sat: Float64Array;
+  private readonly W: number;
+  private readonly H: number;
+
+  constructor(src: Grey) {
+    const { width: w, height: h, data } = src;
+    this.W = w;
+    this.H = h;
+    const stride = w + 1;
+    const sat = new Float64Array(stride * (h + 1));
+    for (let y = 0; y < h; y++) {
+      let row = 0;
+      const o = (y + 1) * stride;
+      const p = y * stride;
+      const d = y * w;
+      for (let x = 0; x < w; x++) {
+        row += data[d + x];
+        sat[o + x + 1] = sat[p + x + 1] + row;
+      }
+    }
+    this.sat = sat;
+  }
+
+  // Integral over [0, x] × [0, y] (x, y in source pixels within the raster), bilinear in the table.
+  private at(x: number, y: number): number {
+    const stride = this.W + 1;
+    const xi = Math.min(this.W - 1, x | 0);
+    const yi = Math.min(this.H - 1, y | 0);
+    const fx = x - xi;
+    const fy = y - yi;
+    const k = yi * stride + xi;
+    const s = this.sat;
+    const top = s[k] + (s[k + 1] - s[k]) * fx;
+    const bot = s[k + stride] + (s[k + stride + 1] - s[k + stride]) * fx;
+    return top + (bot - top) * fy;
+  }
+
+  /** Area-resamples the rectangle `r` (source pixel units, fractional allowed) to outW × outH. */
+  sample(r: Rect, outW: number, outH: number): Grey {
+    if (r.x1 - r.x0 >= outW && r.y1 - r.y0 >= outH) return this.sampleLattice(r, outW, outH);
+    const xa = new Float64Array(outW);
+    const xb = new Float64Array(outW);
+    const ya = new Float64Array(outH);
+    const yb = new Float64Array(outH);
+    edges(r.x0, r.x1, outW, this.W, xa, xb);
+    edges(r.y0, r.y1, outH, this.H, ya, yb);
+    const out = new Float32Array(outW * outH);
+    // Integral values at every (edge x, edge y) pair, row by row: 4 reads per output pixel.
+    const a0 = new Float64Array(outW);
+    const b0 = new Float64Array(outW);
+    const a1 = new Float64Array(outW);
+    const b1 = new Float64Array(outW);
+    for (let j = 0; j < outH; j++) {
+      const y0 = ya[j];
+      const y1 = yb[j];
+      for (let i = 0; i < outW; i++) {
+        a0[i] = this.at(xa[i], y0);
+        b0[i] = this.at(xb[i], y0);
+        a1[i] = this.at(xa[i], y1);
+        b1[i] = this.at(xb[i], y1);
+      }
+      const dy = y1 - y0;
+      const o = j * outW;
+      for (let i = 0; i < outW; i++) {
+        const area = (xb[i] - xa[i]) * dy;
+        out[o + i] = area > 0 ? (b1[i] - a1[i] - b0[i] + a0[i]) / area : 0;
+      }
+    }
+    return { width: outW, height: outH, data: out };
+  }
+
+  // Shrinking (cells ≥ 1 source px): neighbouring cells share edges, so the integral is read once per lattice point.
+  private sampleLattice(r: Rect, outW: number, outH: number): Grey {
+    const ex = new Float64Array(outW + 1);
+    const ey = new Float64Array(outH + 1);
+    for (let i = 0; i <= outW; i++) ex[i] = Math.max(0, Math.min(this.W, r.x0 + ((r.x1 - r.x0) * i) / outW));
+    for (let j = 0; j <= outH; j++) ey[j] = Math.max(0, Math.min(this.H, r.y0 + ((r.y1 - r.y0) * j) / outH));
+    const stride = outW + 1;
+    const lat = new Float64Array(stride * (outH + 1));
+    for (let j = 0; j <= outH; j++) for (let i = 0; i <= outW; i++) lat[j * stride + i] = this.at(ex[i], ey[j]);
+    const out = new Float32Array(outW * outH);
+    for (let j = 0; j < outH; j++) {
+      const dy = ey[j + 1] - ey[j];
+      const o = j * stride;
+      for (let i = 0; i < outW; i++) {
+        const area = (ex[i + 1] - ex[i]) * dy;
+        out[j * outW + i] = area > 0 ? (lat[o + stride + i + 1] - lat[o + stride + i] - lat[o + i + 1] + lat[o + i]) / area : 0;
+      }
+    }
+    return { width: outW, height: outH, data: out };
+  }
 }
 
-// Per output pixel, the source pixels it covers and their area weights (box filter; nearest-like when enlarging).
-function areaTaps(from: number, to: number, outLen: number, srcLen: number): Taps {
+// Per output pixel, its source interval [a, b]: widened to one source pixel when enlarging, clamped to the raster.
+function edges(from: number, to: number, outLen: number, srcLen: number, a: Float64Array, b: Float64Array): void {
   const scale = (to - from) / outLen;
-  const stride = Math.ceil(scale) + 2;
-  const start = new Int32Array(outLen);
-  const count = new Int32Array(outLen);
-  const weight = new Float32Array(outLen * stride);
   for (let i = 0; i < outLen; i++) {
-    let a = from + i * scale;
-    let b = a + scale;
-    if (b - a < 1) {
-      // Enlarging: widen the footprint to one source pixel so every output pixel has support.
-      const c = (a + b) / 2;
-      a = c - 0.5;
-      b = c + 0.5;
+    let lo = from + i * scale;
+    let hi = lo + scale;
+    if (hi - lo < 1) {
+      const c = (lo + hi) / 2;
+      lo = c - 0.5;
+      hi = c + 0.5;
     }
-    a = Math.max(0, a);
-    b = Math.min(srcLen, b);
-    const s0 = Math.floor(a);
-    const s1 = Math.min(srcLen, Math.ceil(b));
-    let total = 0;
-    let n = 0;
-    for (let s = s0; s < s1 && n < stride; s++, n++) {
-      const w = Math.min(b, s + 1) - Math.max(a, s);
-      weight[i * stride + n] = w;
-      total += w;
-    }
-    for (let k = 0; k < n; k++) weight[i * stride + k] /= total || 1;
-    start[i] = s0;
-    count[i] = n;
+    a[i] = Math.max(0, Math.min(srcLen, lo));
+    b[i] = Math.max(0, Math.min(srcLen, hi));
   }
-  return { start, count, weight, stride };
 }
 
 /** Area-resamples the rectangle `r` (source pixel units, fractional allowed) of `src` to outW × outH. */
 export function resampleArea(src: Grey, r: Rect, outW: number, outH: number): Grey {
-  const tx = areaTaps(r.x0, r.x1, outW, src.width);
-  const ty = areaTaps(r.y0, r.y1, outH, src.height);
-  const yLo = ty.start[0];
-  const yHi = ty.start[outH - 1] + ty.count[outH - 1];
-  const rows = yHi - yLo;
-  const tmp = new Float32Array(rows * outW);
-  const sw = src.width;
-  const d = src.data;
-  for (let y = 0; y < rows; y++) {
-    const row = (y + yLo) * sw;
-    for (let i = 0; i < outW; i++) {
-      const s0 = tx.start[i];
-      const n = tx.count[i];
-      const wo = i * tx.stride;
-      let acc = 0;
-      for (let k = 0; k < n; k++) acc += d[row + s0 + k] * tx.weight[wo + k];
-      tmp[y * outW + i] = acc;
-    }
-  }
-  const out = new Float32Array(outW * outH);
-  for (let j = 0; j < outH; j++) {
-    const s0 = ty.start[j] - yLo;
-    const n = ty.count[j];
-    const wo = j * ty.stride;
-    for (let k = 0; k < n; k++) {
-      const w = ty.weight[wo + k];
-      const trow = (s0 + k) * outW;
-      const orow = j * outW;
-      for (let i = 0; i < outW; i++) out[orow + i] += tmp[trow + i] * w;
-    }
-  }
-  return { width: outW, height: outH, data: out };
+  return new AreaSampler(src).sample(r, outW, outH);
 }
 
 function gaussKernel(sigma: number): Float32Array {
@@ -108,25 +151,30 @@ export function gaussianBlur(src: Grey, sigma: number): Grey {
   const { width: w, height: h, data } = src;
   const k = gaussKernel(sigma);
   const r = (k.length - 1) >> 1;
+  const n = k.length;
   const tmp = new Float32Array(w * h);
+  // Horizontal pass over a border-replicated copy of each row: no clamping in the inner loop.
+  const pad = new Float32Array(w + 2 * r);
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    for (let i = 0; i < r; i++) {
+      pad[i] = data[row];
+      pad[r + w + i] = data[row + w - 1];
+    }
+    pad.set(data.subarray(row, row + w), r);
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      for (let i = -r; i <= r; i++) {
-        const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-        acc += data[row + xx] * k[i + r];
-      }
+      for (let i = 0; i < n; i++) acc += pad[x + i] * k[i];
       tmp[row + x] = acc;
     }
   }
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
+    const orow = y * w;
     for (let i = -r; i <= r; i++) {
       const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
       const kw = k[i + r];
       const srow = yy * w;
-      const orow = y * w;
       for (let x = 0; x < w; x++) out[orow + x] += tmp[srow + x] * kw;
     }
   }

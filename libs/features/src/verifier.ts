@@ -1,4 +1,4 @@
-import { gaussianBlur, resampleArea, type Grey, type Rect } from './raster';
+import { AreaSampler, gaussianBlur, type Grey, type Rect } from './raster';
 
 /*
  * Verifier payload: a 3-level pyramid of the trimmed frame, 8 bits per pixel.
@@ -86,8 +86,9 @@ function bandPass(g: Grey): Float32Array {
   return out;
 }
 
-/** Builds the verifier payload from the working grey raster and its content rectangle. */
-export function encodeVerifier(g: Grey, content: Rect): Uint8Array {
+/** Builds the verifier payload from the working grey raster (or a sampler over it) and its content rectangle. */
+export function encodeVerifier(g: Grey | AreaSampler, content: Rect): Uint8Array {
+  const sampler = g instanceof AreaSampler ? g : new AreaSampler(g);
   const cw = content.x1 - content.x0;
   const ch = content.y1 - content.y0;
   const dims = LEVEL_SIZES.map((l) => levelDims(cw, ch, l));
@@ -100,7 +101,7 @@ export function encodeVerifier(g: Grey, content: Rect): Uint8Array {
   });
   let o = 7;
   dims.forEach(([w, h], i) => {
-    const lvl = resampleArea(g, content, w, h);
+    const lvl = sampler.sample(content, w, h);
     if (i === 0) {
       let lo = 255;
       let hi = 0;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import * as F from '../../../libs/features/dist/index.js';
+import { buildStress } from './stress.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCH = path.resolve(here, '../../../../shared/bench');
@@ -175,83 +176,6 @@ async function evaluate(label, dir, truth) {
   return { names: ok, feats, cands, scores, imgPerSec };
 }
 
-// Stress set: stronger versions of the DEV kinds, made from DEV originals (never written into the repo).
-async function buildStress(dir) {
-  const truthDev = JSON.parse(fs.readFileSync(path.join(DEV, 'truth.json'), 'utf8'));
-  const originals = Object.entries(truthDev.kinds)
-    .filter(([, k]) => k === 'original')
-    .map(([n]) => n)
-    .sort();
-  const distractors = Object.entries(truthDev.kinds)
-    .filter(([, k]) => k === 'distractor')
-    .map(([n]) => n)
-    .sort();
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const uni = (a, b) => a + (b - a) * rnd();
-  const clusters = [];
-  const kinds = {};
-  let id = 0;
-  const save = async (img, kind) => {
-    const name = `s_${String(id++).padStart(4, '0')}.jpg`;
-    await img.jpeg({ quality: 88 }).toFile(path.join(dir, name));
-    kinds[name] = kind;
-    return name;
-  };
-  for (const [fi, orig] of originals.entries()) {
-    const src = fs.readFileSync(path.join(DEV, 'images', orig));
-    const meta = await sharp(src).metadata();
-    const W = meta.width;
-    const H = meta.height;
-    const family = fi % 3;
-    // Burst families are frames only (as from a camera); the others keep their original.
-    const fam = family === 1 ? [] : [await save(sharp(src), 'original')];
-    if (family === 0) {
-      // Crops of 12–15 % per edge, independently per edge.
-      for (let k = 0; k < 2; k++) {
-        const l = uni(0.12, 0.15), r = uni(0.12, 0.15), t = uni(0.12, 0.15), b = uni(0.12, 0.15);
-        const box = { left: Math.round(l * W), top: Math.round(t * H), width: Math.round((1 - l - r) * W), height: Math.round((1 - t - b) * H) };
-        fam.push(await save(sharp(src).extract(box), 'crop'));
-      }
-      // Rotation of 4°, straightened (corners cropped).
-      const ang = rnd() < 0.5 ? -4 : 4;
-      const rot = await sharp(src).rotate(ang, { background: '#000' }).toBuffer({ resolveWithObject: true });
-      const rad = (Math.abs(ang) * Math.PI) / 180;
-      const k = 1 / (Math.cos(rad) + Math.sin(rad) * Math.max(W / H, H / W));
-      const cw = Math.floor(W * k), ch = Math.floor(H * k);
-      fam.push(await save(sharp(rot.data).extract({ left: Math.floor((rot.info.width - cw) / 2), top: Math.floor((rot.info.height - ch) / 2), width: cw, height: ch }), 'rotate'));
-    } else if (family === 1) {
-      // 6-frame burst: a 65 % window sliding 9 % of its own size per shot in one random direction.
-      const dirA = uni(0, 2 * Math.PI);
-      const win = 0.65;
-      for (let f = 0; f < 6; f++) {
-        const off = (f - 2.5) * 0.09 * win;
-        const cx = 0.5 + off * Math.cos(dirA);
-        const cy = 0.5 + off * Math.sin(dirA);
-        const box = { left: Math.round((cx - win / 2) * W), top: Math.round((cy - win / 2) * H), width: Math.round(win * W), height: Math.round(win * H) };
-        fam.push(await save(sharp(src).extract(box), 'burst'));
-      }
-    } else {
-      // Letterbox with a blurred fill and with white bars, plus a mild crop + brightness combo.
-      const canvasW = Math.round(Math.max(W, (H * 16) / 9));
-      const canvasH = Math.round(Math.max(H, (W * 9) / 16));
-      const canvasW2 = Math.max(W, H);
-      const bg = await sharp(src).resize(canvasW, canvasH, { fit: 'fill' }).blur(25).toBuffer();
-      fam.push(await save(sharp(bg).composite([{ input: src, gravity: 'centre' }]), 'letterbox_blur'));
-      const white = await sharp({ create: { width: canvasW2, height: canvasW2, channels: 3, background: '#fff' } }).png().toBuffer();
-      fam.push(await save(sharp(white).composite([{ input: src, gravity: 'centre' }]), 'letterbox_white'));
-      const l = uni(0.06, 0.12), t = uni(0.06, 0.12);
-      fam.push(await save(sharp(src).extract({ left: Math.round(l * W), top: Math.round(t * H), width: Math.round((1 - 2 * l) * W), height: Math.round((1 - 2 * t) * H) }).modulate({ brightness: 1.2 }).gamma(2.2, 2.6), 'combo'));
-    }
-    clusters.push(fam);
-  }
-  const singletons = [];
-  for (const d of distractors) singletons.push(await save(sharp(fs.readFileSync(path.join(DEV, 'images', d))).rotate(), 'distractor'));
-  const truthFile = path.join(dir, '..', 'truth.json');
-  fs.writeFileSync(truthFile, JSON.stringify({ clusters, singletons, kinds, hard: [], hard_negatives: [] }));
-  return truthFile;
-}
-
 const dev = await evaluate('DEV', path.join(DEV, 'images'), path.join(DEV, 'truth.json'));
 const baseNames = fs.readdirSync(path.join(DEV, 'images')).sort();
 const plain = await plainDecodeRate(path.join(DEV, 'images'), baseNames);
@@ -264,7 +188,7 @@ if (!args.includes('--no-stress')) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'features-stress-'));
   const imgDir = path.join(root, 'images');
   fs.mkdirSync(imgDir);
-  const truth = await buildStress(imgDir);
+  const truth = await buildStress(imgDir, DEV);
   await evaluate('STRESS (crops 12–15 %, rotation 4°, 6-frame bursts at 9 %/frame, blurred/white letterbox)', imgDir, truth);
   fs.rmSync(root, { recursive: true, force: true });
 }
