@@ -10,6 +10,8 @@ export function subjects(region: string, account: string) {
     indexCommand: `${base}.cmd.index`,
     clusterCommand: `${base}.cmd.cluster`,
     taskEvent: `${base}.evt.task`,
+    /** The durable consumer of one installation: two installations on one NATS never take each other's messages. */
+    consumer: (durable: string) => `${durable}_${region}_${account}`,
   } as const;
 }
 export type Subjects = ReturnType<typeof subjects>;

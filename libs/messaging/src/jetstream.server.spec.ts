@@ -70,17 +70,20 @@ describe('JetStreamServer (real NATS)', () => {
     const publisher = new JetStreamPublisher(nc);
     await publisher.publish(subject, { kind: 'flaky' }, 'a');
     await publisher.publish(subject, { kind: 'permanent' }, 'b');
+    await publisher.publish(subject, { kind: 'wrapped' }, 'd');
     await nc.jetstream().publish(subject, Buffer.from('not json'), { msgID: 'c' });
     const attempts: Record<string, number> = {};
     start(async (payload) => {
       const kind = (payload as { kind: string }).kind;
       attempts[kind] = (attempts[kind] ?? 0) + 1;
       if (kind === 'permanent') throw new PermanentMessageError('never');
+      // What Nest's RPC exception filter hands on for a PermanentMessageError: its error object.
+      if (kind === 'wrapped') throw new PermanentMessageError('never').getError();
       if (kind === 'flaky' && attempts[kind] === 1) throw new Error('transient');
     });
     await until(() => attempts.flaky === 2);
     await until(async () => (await pending()) === 0 && (await unacked()) === 0);
-    expect(attempts).toEqual({ flaky: 2, permanent: 1 });
+    expect(attempts).toEqual({ flaky: 2, permanent: 1, wrapped: 1 });
   }, 20_000);
 
   it('refuses to start when a binding has no handler', () => {

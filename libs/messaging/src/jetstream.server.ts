@@ -1,11 +1,24 @@
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, RpcException, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { JsMsg, NatsConnection } from 'nats';
 import type { Logger } from '@simclust/observability';
 import { CORRELATION_HEADER } from '@simclust/contracts';
 
-/** Thrown by a handler for a message that can never succeed: it is terminated, not redelivered. */
-export class PermanentMessageError extends Error {}
+const PERMANENT = 'simclust.permanent';
+
+/**
+ * Thrown by a handler for a message that can never succeed: it is terminated, not redelivered. An RpcException,
+ * because Nest's RPC exception filter passes only those through (anything else arrives as "Internal server error").
+ */
+export class PermanentMessageError extends RpcException {
+  constructor(message: string) {
+    super({ [PERMANENT]: true, message });
+  }
+}
+
+function isPermanent(err: unknown): boolean {
+  return err instanceof PermanentMessageError || (typeof err === 'object' && err !== null && (err as Record<string, unknown>)[PERMANENT] === true);
+}
 
 /** What a handler gets besides the payload. */
 export class JetStreamContext {
@@ -112,7 +125,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       await lastValueFrom(this.transformToObservable(await handler(payload, ctx)), { defaultValue: undefined });
       msg.ack();
     } catch (err) {
-      if (err instanceof PermanentMessageError) {
+      if (isPermanent(err)) {
         this.log.error({ err, durable: binding.durable, seq: msg.seq }, 'message can never succeed; terminated');
         msg.term();
         return;

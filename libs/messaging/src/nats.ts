@@ -45,7 +45,7 @@ export async function ensureJetStream(nc: NatsConnection, region: string, accoun
     if (exists) await jsm.streams.update(stream.name, config);
     else await jsm.streams.add(config);
   }
-  for (const consumer of Object.values(Consumers)) await ensureConsumer(jsm, consumer.stream, consumer.durable, consumer.subject(s));
+  for (const consumer of Object.values(Consumers)) await ensureConsumer(jsm, consumer.stream, s.consumer(consumer.durable), consumer.subject(s));
   return s;
 }
 

@@ -4,7 +4,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import { JetStreamServer, type JetStreamBinding } from '@simclust/messaging';
 import { PinoNestLogger, type Logger } from '@simclust/observability';
-import { LOGGER, NATS } from './tokens';
+import type { Subjects } from '@simclust/contracts';
+import { LOGGER, NATS, SUBJECTS } from './tokens';
 
 export interface WorkerApp {
   app: INestApplication;
@@ -22,7 +23,9 @@ export async function startWorkerApp(module: unknown, options: { name: string; p
   app.useLogger(new PinoNestLogger(log));
   if (options.bindings?.length) {
     const nats = app.get<NatsConnection>(NATS);
-    app.connectMicroservice({ strategy: new JetStreamServer(() => nats, options.bindings, log) }, { inheritAppConfig: true });
+    const s = app.get<Subjects>(SUBJECTS);
+    const bindings = options.bindings.map((b) => ({ ...b, durable: s.consumer(b.durable) }));
+    app.connectMicroservice({ strategy: new JetStreamServer(() => nats, bindings, log) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
   await app.listen(options.port, '0.0.0.0');
