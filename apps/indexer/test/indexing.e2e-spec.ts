@@ -2,7 +2,7 @@ import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { fileObjectId, subjects, type IndexCommand, type IndexFileOutcome } from '@simclust/contracts';
+import { Consumers, fileObjectId, subjects, type IndexCommand, type IndexFileOutcome } from '@simclust/contracts';
 import { JetStreamPublisher } from '@simclust/messaging';
 import { uniqueName, waitFor } from '@simclust/testing';
 import { BENCH_DIR, heicBytes, photo, pngBomb, startStack, taskDone, taskEvents, type Stack } from './indexer.harness';
@@ -16,6 +16,7 @@ let datasetId: string;
 let projectId: string;
 const url = (name: string) => pathToFileURL(join(stack.work, name)).href;
 const params = (extra: Record<string, unknown>) => ({ ProjectName: project, DatasetName: dataset, ...extra });
+const indexerConsumer = () => subjects(process.env.SIMCLUST_REGION ?? 'local', process.env.SIMCLUST_ACCOUNT ?? '0').consumer(Consumers.indexer.durable);
 const indexCommandSubject = () => subjects(process.env.SIMCLUST_REGION ?? 'local', process.env.SIMCLUST_ACCOUNT ?? '0').indexCommand;
 
 beforeAll(async () => {
@@ -171,7 +172,7 @@ describe('indexer', () => {
     const first = await taskDone(stack.db, answer.TaskId);
     await publisher.publish(indexCommandSubject(), command, `${answer.TaskId}-again-2`);
     await waitFor(async () => {
-      const info = await (await stack.nats.jetstreamManager()).consumers.info('SIMCLUST_COMMANDS', 'indexer');
+      const info = await (await stack.nats.jetstreamManager()).consumers.info('SIMCLUST_COMMANDS', indexerConsumer());
       return info.num_pending === 0 && info.num_ack_pending === 0;
     }, { timeoutMs: 20_000, what: 'the indexer to drain its consumer' });
 
@@ -187,7 +188,7 @@ describe('indexer', () => {
   it('drops a command that does not match the schema instead of retrying it for ever', async () => {
     await new JetStreamPublisher(stack.nats).publish(indexCommandSubject(), { taskId: 42, files: 'nope' }, uniqueName('bad-command'));
     await waitFor(async () => {
-      const info = await (await stack.nats.jetstreamManager()).consumers.info('SIMCLUST_COMMANDS', 'indexer');
+      const info = await (await stack.nats.jetstreamManager()).consumers.info('SIMCLUST_COMMANDS', indexerConsumer());
       return info.num_pending === 0 && info.num_ack_pending === 0;
     }, { timeoutMs: 10_000, what: 'the malformed command to be acknowledged' });
   });
