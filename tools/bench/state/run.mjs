@@ -59,6 +59,7 @@ await migrate(url, { log: () => undefined });
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 const db = createDatabase(url);
+let runner;
 try {
   await client.query(`INSERT INTO "Project" (id, name, "webhookSecretEnc", "updatedAt") VALUES ('p', 'bench_state', 'x', now())`);
   await client.query(`INSERT INTO "Dataset" (id, "projectId", name, "updatedAt") VALUES ('d', 'p', 'd', now())`);
@@ -85,7 +86,7 @@ try {
 
   const state = new ClusteringStateRepository(db);
   const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined, child: () => quietLog };
-  const runner = new ClusteringRunService(state, { CLUSTERING_VERIFY_THREADS: 2 }, quietLog);
+  runner = new ClusteringRunService(state, { CLUSTERING_VERIFY_THREADS: 2 }, quietLog);
   const target = { datasetId: 'd', datasetName: 'd' };
   const noProgress = async () => undefined;
 
@@ -131,10 +132,10 @@ try {
   console.log(`incremental run, ${fresh.toLocaleString('en')} new files against ${rows.toLocaleString('en')}: ${incrementalMs.toFixed(0)} ms — stages ${JSON.stringify(incremental.timings)} ms, ${incremental.candidatePairs} candidate pairs`);
   const { rows: pendingLeft } = await client.query(`SELECT count(*)::int AS n FROM "File" WHERE "contentVersion" <> "clusteredVersion"`);
   console.log(`files still pending after the run: ${pendingLeft[0].n}; peak RSS of this process ${mb(peakRss)} MB`);
-  await runner.onModuleDestroy();
   console.log(JSON.stringify({ rows, loadMs: Math.round(loadMs), rowsPerSecond: Math.round((streamed / loadMs) * 1000), serializedMb: Number(mb(serialized.length)), noopRunMs: Math.round(noopMs), incrementalRunMs: Math.round(incrementalMs), peakRssMb: Number(mb(peakRss)) }));
 } finally {
   clearInterval(sampler);
+  await runner?.onModuleDestroy();
   await db.$disconnect();
   await client.end();
   if (!args['keep-db']) {
