@@ -14,6 +14,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeSync }
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connect } from 'nats';
+import { Streams } from '@simclust/contracts';
 
 export const STACK_APPS = ['gateway', 'indexer', 'clustering-worker', 'notifications'] as const;
 export type StackAppName = (typeof STACK_APPS)[number];
@@ -253,6 +255,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stop = async () => {
     await Promise.all([...apps.values()].map((app) => app.stop()));
     process.off('exit', onExit);
+    await deleteRegionConsumers(env);
   };
 
   const started = await Promise.allSettled([...apps.values()].map((app) => app.start()));
@@ -277,4 +280,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     restart: (name) => app(name).restart(),
     stop,
   };
+}
+
+/** A stack with its own SIMCLUST_REGION leaves its durable consumers behind in the shared NATS: remove them. */
+async function deleteRegionConsumers(env: Record<string, string>): Promise<void> {
+  const region = env.SIMCLUST_REGION;
+  if (!region || region === 'local') return;
+  const suffix = `_${region}_${env.SIMCLUST_ACCOUNT ?? '0'}`;
+  const nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', timeout: 2_000 }).catch(() => undefined);
+  if (!nc) return;
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of Object.values(Streams)) {
+      for await (const consumer of jsm.consumers.list(stream.name)) {
+        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 }
