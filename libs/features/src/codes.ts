@@ -15,6 +15,8 @@ export interface HashWindow {
   scale: number;
   sx?: number;
   sy?: number;
+  /** code of the window flipped left–right (a probe for horizontally flipped copies) */
+  mirror?: boolean;
 }
 
 const N = HASH_SIZE;
@@ -24,14 +26,16 @@ const COEFFS: Array<[number, number]> = (() => {
   for (let k = 1; k <= 10; k++) for (let u = 0; u <= k; u++) list.push([u, k - u]);
   return list.slice(0, 64);
 })();
+const CU = Int32Array.from(COEFFS, ([u]) => u);
+const CV = Int32Array.from(COEFFS, ([, v]) => v);
 const MAX_FREQ = 11;
 const COS = (() => {
-  const t = new Float32Array(MAX_FREQ * N);
+  const t = new Float64Array(MAX_FREQ * N);
   for (let u = 0; u < MAX_FREQ; u++)
     for (let x = 0; x < N; x++) t[u * N + x] = Math.cos((Math.PI * (2 * x + 1) * u) / (2 * N));
   return t;
 })();
-const rows = new Float32Array(N * MAX_FREQ);
+const rows = new Float64Array(N * MAX_FREQ);
 const coef = new Float64Array(64);
 const sorted = new Float64Array(64);
 
@@ -39,7 +43,7 @@ const sorted = new Float64Array(64);
  * 64-bit DCT code of a HASH_SIZE² raster: bit i = coefficient i above the median of the 64 (contrast- and
  * gamma-stable; sign bits were not). Exactly 32 bits are set, so distances between codes are always even.
  */
-export function dctCode(pix: Float32Array): bigint {
+export function dctCode(pix: Float32Array, mirror = false): bigint {
   for (let y = 0; y < N; y++) {
     const r = y * N;
     for (let u = 0; u < MAX_FREQ; u++) {
@@ -50,11 +54,13 @@ export function dctCode(pix: Float32Array): bigint {
     }
   }
   for (let i = 0; i < 64; i++) {
-    const [u, v] = COEFFS[i];
+    const u = CU[i];
+    const v = CV[i];
     let acc = 0;
     const c = v * N;
     for (let y = 0; y < N; y++) acc += rows[y * MAX_FREQ + u] * COS[c + y];
-    coef[i] = acc;
+    // Mirroring x multiplies the coefficient of horizontal frequency u by (−1)^u.
+    coef[i] = mirror && u & 1 ? -acc : acc;
   }
   sorted.set(coef);
   sorted.sort();
@@ -85,7 +91,7 @@ export function windowCodes(base: Grey, windows: readonly HashWindow[]): bigint[
       y0: w.cy * base.height - sy / 2,
       y1: w.cy * base.height + sy / 2,
     };
-    return dctCode(sampler.sample(r, N, N).data);
+    return dctCode(sampler.sample(r, N, N).data, w.mirror);
   });
 }
 

@@ -92,7 +92,9 @@ describe('extractFeatures', () => {
       .jpeg()
       .toBuffer();
     const rotated = await sharp(src).rotate(3).toBuffer({ resolveWithObject: true });
-    const k = 0.85;
+    // Straightened: the largest centred window of the frame's aspect that holds no rotated-in corner.
+    const rad = (3 * Math.PI) / 180;
+    const k = 1 / (Math.cos(rad) + Math.sin(rad) * Math.max(W / H, H / W));
     const rot = await sharp(rotated.data)
       .extract({
         left: Math.round((rotated.info.width - W * k) / 2),
@@ -132,6 +134,14 @@ describe('extractFeatures', () => {
     );
     expect(isCandidate(base, crop)).toBe(true);
     expect(verifyPair(base.verifier, crop.verifier).match).toBe(true);
+  });
+
+  it('finds and verifies a horizontally flipped copy, symmetrically', async () => {
+    const flipped = await extractFeatures(await sharp(src).flop().jpeg({ quality: 90 }).toBuffer());
+    expect(isCandidate(base, flipped)).toBe(true);
+    const ab = verifyPair(base.verifier, flipped.verifier);
+    expect(ab.match).toBe(true);
+    expect(verifyPair(flipped.verifier, base.verifier)).toEqual(ab);
   });
 
   it('keeps two non-overlapping crops of one photo apart', async () => {

@@ -19,6 +19,8 @@ const CORE = 0.7;
 const STEP = 0.03;
 /** Anchor lattice: 2×2 at ±6 % (2·STEP), so anchor − probe offsets form an 8×8 lattice of step 3 % spanning ±10.5 %. */
 const ANCHOR_OFFSET = 2 * STEP;
+/** Off-centre crop probes: the 0.8 window at 3×3 offsets of ±5 % (a crop taking 0–18 % per edge independently). */
+const CROP_STEP = 0.05;
 
 function lattice(k: number, step: number, scale: number): HashWindow[] {
   const out: HashWindow[] = [];
@@ -30,23 +32,30 @@ function lattice(k: number, step: number, scale: number): HashWindow[] {
 /**
  * Anchors (indexed; they are also probes) and extra probes (queried). A pair is a candidate when a probe of one is
  * within CANDIDATE_RADIUS of an anchor of the other:
- *  - photometric variants, EXIF, letterbox: full frame ↔ full frame, core ↔ core;
- *  - crops and straightened rotations (one frame is 0.7–0.95 of the other, possibly more on one axis): the cropped
- *    copy's full-frame anchor ↔ the wider copy's 0.9/0.8/anisotropic probes, or core ↔ core when the crop is even;
- *  - burst frames and asymmetric crops (content shifted by up to ~10 %): the anchor lattice (core at ±6 %) minus
- *    the probe lattice (core at ±1.5/±4.5 %) covers shifts on an 8×8 grid of step 3 %, so any shift within ±10.5 %
- *    is ≤ 1.5 % per axis from some anchor–probe pair, with 6 anchors and 22 probes (the lib's sweep cost grows
- *    with anchors × probe-table density, its memory with anchors + probes).
+ *  - photometric variants, EXIF: full frame ↔ full frame, core ↔ core;
+ *  - crops and straightened rotations (one frame is 0.7–0.95 of the other): the cropped copy's full-frame anchor ↔
+ *    the wider copy's 0.95 … 0.8 probes, the 0.8 ones also at ±5 % for crops that cut more from one edge;
+ *  - burst frames and shifted crops (content moved by up to ~10 %): the anchor lattice (core at ±6 %) minus the
+ *    probe lattice (core at ±1.5 / ±4.5 %) covers shifts on an 8×8 grid of step 3 %, so any shift within ±10.5 % is
+ *    ≤ 1.5 % per axis from some anchor–probe pair, with 6 anchors instead of 64 probes (the lib's sweep cost grows
+ *    with anchors × probe-table density, its memory with anchors + probes);
+ *  - letterbox or pillarbox bars the trim missed (blurred or textured fills): windows spanning one axis fully;
+ *  - horizontally flipped copies: the full frame and core mirrored (verifyPair also searches mirrored).
  */
 export const HASH_WINDOWS: { anchors: HashWindow[]; probes: HashWindow[] } = {
   anchors: [{ cx: 0.5, cy: 0.5, scale: 1 }, { cx: 0.5, cy: 0.5, scale: CORE }, ...lattice(2, 2 * ANCHOR_OFFSET, CORE)],
   probes: [
+    { cx: 0.5, cy: 0.5, scale: 1, mirror: true },
+    { cx: 0.5, cy: 0.5, scale: CORE, mirror: true },
+    { cx: 0.5, cy: 0.5, scale: 0.84, sy: 1 },
+    { cx: 0.5, cy: 0.5, scale: 0.75, sy: 1 },
+    { cx: 0.5, cy: 0.5, scale: 1, sy: 0.84 },
+    { cx: 0.5, cy: 0.5, scale: 1, sy: 0.75 },
+    // Scale ladder of ~5 % steps between the full frame and the 0.8 crop probes (0.7 is the core anchor).
+    { cx: 0.5, cy: 0.5, scale: 0.95 },
     { cx: 0.5, cy: 0.5, scale: 0.9 },
-    { cx: 0.5, cy: 0.5, scale: 0.8 },
-    { cx: 0.5, cy: 0.5, scale: 0.9, sy: 0.8 },
-    { cx: 0.5, cy: 0.5, scale: 0.8, sy: 0.9 },
-    { cx: 0.5, cy: 0.5, scale: 0.8, sy: 0.7 },
-    { cx: 0.5, cy: 0.5, scale: 0.7, sy: 0.8 },
+    { cx: 0.5, cy: 0.5, scale: 0.85 },
+    ...lattice(3, CROP_STEP, 0.8),
     ...lattice(4, STEP, CORE),
   ],
 };

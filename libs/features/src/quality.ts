@@ -36,20 +36,23 @@ export function qualityScore(g: Grey, content: Rect, width: number, height: numb
   let ls = 0;
   let ls2 = 0;
   for (let y = y0; y < y1; y++) {
+    const row = y * W;
     for (let x = x0; x < x1; x++) {
-      const k = y * W + x;
-      const v = d[k];
-      n++;
+      const v = d[row + x];
       s += v;
       s2 += v * v;
       if (v <= CLIP_LOW || v >= CLIP_HIGH) clipped++;
-      if (x > x0 && x < x1 - 1 && y > y0 && y < y1 - 1) {
-        const lap = d[k - 1] + d[k + 1] + d[k - W] + d[k + W] - 4 * v;
-        ln++;
-        ls += lap;
-        ls2 += lap * lap;
-      }
     }
+    n += x1 - x0;
+    if (y === y0 || y === y1 - 1) continue;
+    // Laplacian over the interior of the content rectangle.
+    for (let x = x0 + 1; x < x1 - 1; x++) {
+      const k = row + x;
+      const lap = d[k - 1] + d[k + 1] + d[k - W] + d[k + W] - 4 * d[k];
+      ls += lap;
+      ls2 += lap * lap;
+    }
+    ln += Math.max(0, x1 - x0 - 2);
   }
   const mean = n ? s / n : 0;
   const std = n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 0;

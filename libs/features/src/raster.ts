@@ -92,24 +92,63 @@ export class AreaSampler {
 
   // Shrinking (cells ≥ 1 source px): neighbouring cells share edges, so the integral is read once per lattice point.
   private sampleLattice(r: Rect, outW: number, outH: number): Grey {
-    const ex = new Float64Array(outW + 1);
-    const ey = new Float64Array(outH + 1);
-    for (let i = 0; i <= outW; i++) ex[i] = Math.max(0, Math.min(this.W, r.x0 + ((r.x1 - r.x0) * i) / outW));
-    for (let j = 0; j <= outH; j++) ey[j] = Math.max(0, Math.min(this.H, r.y0 + ((r.y1 - r.y0) * j) / outH));
-    const stride = outW + 1;
-    const lat = new Float64Array(stride * (outH + 1));
-    for (let j = 0; j <= outH; j++) for (let i = 0; i <= outW; i++) lat[j * stride + i] = this.at(ex[i], ey[j]);
+    const W = this.W;
+    const H = this.H;
+    const stride = W + 1;
+    const s = this.sat;
+    // Bilinear read positions of the lattice, split per axis: column offset + fraction, row offset + fraction.
+    const cx = scratchI32(0, outW + 1);
+    const fx = scratchF64(1, outW + 1);
+    const ex = scratchF64(2, outW + 1);
+    for (let i = 0; i <= outW; i++) {
+      const x = Math.max(0, Math.min(W, r.x0 + ((r.x1 - r.x0) * i) / outW));
+      const xi = Math.min(W - 1, x | 0);
+      ex[i] = x;
+      cx[i] = xi;
+      fx[i] = x - xi;
+    }
+    const lat = scratchF64(3, (outW + 1) * (outH + 1));
+    const ey = scratchF64(4, outH + 1);
+    for (let j = 0; j <= outH; j++) {
+      const y = Math.max(0, Math.min(H, r.y0 + ((r.y1 - r.y0) * j) / outH));
+      const yi = Math.min(H - 1, y | 0);
+      const fy = y - yi;
+      ey[j] = y;
+      const row0 = yi * stride;
+      const row1 = row0 + stride;
+      const o = j * (outW + 1);
+      for (let i = 0; i <= outW; i++) {
+        const k = cx[i];
+        const f = fx[i];
+        const top = s[row0 + k] + (s[row0 + k + 1] - s[row0 + k]) * f;
+        const bot = s[row1 + k] + (s[row1 + k + 1] - s[row1 + k]) * f;
+        lat[o + i] = top + (bot - top) * fy;
+      }
+    }
     const out = new Float32Array(outW * outH);
+    const ls = outW + 1;
     for (let j = 0; j < outH; j++) {
       const dy = ey[j + 1] - ey[j];
-      const o = j * stride;
+      const o = j * ls;
       for (let i = 0; i < outW; i++) {
         const area = (ex[i + 1] - ex[i]) * dy;
-        out[j * outW + i] = area > 0 ? (lat[o + stride + i + 1] - lat[o + stride + i] - lat[o + i + 1] + lat[o + i]) / area : 0;
+        out[j * outW + i] = area > 0 ? (lat[o + ls + i + 1] - lat[o + ls + i] - lat[o + i + 1] + lat[o + i]) / area : 0;
       }
     }
     return { width: outW, height: outH, data: out };
   }
+}
+
+// Reused scratch buffers of the lattice sampler (this lib is synchronous per call, so one set per thread suffices).
+const f64: Float64Array[] = [];
+const i32: Int32Array[] = [];
+function scratchF64(slot: number, n: number): Float64Array {
+  if (!f64[slot] || f64[slot].length < n) f64[slot] = new Float64Array(Math.max(n, 64));
+  return f64[slot];
+}
+function scratchI32(slot: number, n: number): Int32Array {
+  if (!i32[slot] || i32[slot].length < n) i32[slot] = new Int32Array(Math.max(n, 64));
+  return i32[slot];
 }
 
 // Per output pixel, its source interval [a, b]: widened to one source pixel when enlarging, clamped to the raster.
@@ -168,15 +207,18 @@ export function gaussianBlur(src: Grey, sigma: number): Grey {
       tmp[row + x] = acc;
     }
   }
+  // Vertical pass row by row (contiguous reads), source rows clamped once per output row.
   const out = new Float32Array(w * h);
+  const acc = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    const orow = y * w;
-    for (let i = -r; i <= r; i++) {
-      const yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
-      const kw = k[i + r];
-      const srow = yy * w;
-      for (let x = 0; x < w; x++) out[orow + x] += tmp[srow + x] * kw;
+    acc.fill(0);
+    for (let i = 0; i < n; i++) {
+      const yy = y + i - r;
+      const srow = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
+      const kw = k[i];
+      for (let x = 0; x < w; x++) acc[x] += tmp[srow + x] * kw;
     }
+    out.set(acc, y * w);
   }
   return { width: w, height: h, data: out };
 }

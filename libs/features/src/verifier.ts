@@ -30,6 +30,8 @@ export const COARSE_MIN_NCC = 0.55;
 const MID_MIN_NCC = 0.3;
 /** Decision: band-passed NCC at 64 px, both directions. Unrelated photos reach ≤ 0.65 after the search, true variants ≥ 0.85: the gap's middle. */
 export const MATCH_MIN_NCC = 0.75;
+/** Also try the second frame mirrored left–right when the direct search fails (hflip copies; costs a second search on non-matching pairs only). */
+export const MIRROR_SEARCH = true;
 /** The reverse template may hang outside the other frame (it has the wider view) but ≥ this share must land inside. */
 export const REVERSE_MIN_INSIDE = 0.55;
 /** Reverse refinement is local: the inverse transform may move at most this much (units, log-scale, radians) — geometric agreement. */
@@ -157,9 +159,11 @@ function buildTemplate(l: Level, w2: number, h2: number, step: number): Template
 }
 
 const cache = new WeakMap<Uint8Array, Parsed>();
+const mirrorCache = new WeakMap<Uint8Array, Parsed>();
 
-function parse(buf: Uint8Array): Parsed {
-  const hit = cache.get(buf);
+// `mirror`: the payload's frame flipped left–right (a horizontally flipped copy of the photo).
+function parse(buf: Uint8Array, mirror = false): Parsed {
+  const hit = (mirror ? mirrorCache : cache).get(buf);
   if (hit) return hit;
   if (buf.length < 7 || buf[0] !== VERIFIER_VERSION) throw new Error('verifier payload has an unknown version');
   const w2 = buf[5];
@@ -170,6 +174,7 @@ function parse(buf: Uint8Array): Parsed {
     const h = buf[2 + 2 * i];
     const data = new Float32Array(w * h);
     for (let j = 0; j < data.length; j++) data[j] = i === 0 ? buf[o + j] : buf[o + j] - 128;
+    if (mirror) for (let y = 0; y < h; y++) data.subarray(y * w, y * w + w).reverse();
     o += w * h;
     return { w, h, data, fx: w / w2, fy: h / h2 };
   }) as [Level, Level, Level];
@@ -181,7 +186,7 @@ function parse(buf: Uint8Array): Parsed {
     buildTemplate(levels[2], w2, h2, 2),
   ];
   const parsed: Parsed = { w2, h2, levels, tmpl, sum, sum2 };
-  cache.set(buf, parsed);
+  (mirror ? mirrorCache : cache).set(buf, parsed);
   return parsed;
 }
 
@@ -438,7 +443,14 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function verifyPair(a: Uint8Array, b: Uint8Array): PairVerdict {
   const [first, second] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
   const A = parse(first);
-  const B = parse(second);
+  const direct = search(A, parse(second));
+  if (direct.match || !MIRROR_SEARCH) return direct;
+  // A horizontally flipped copy: the same search against the second frame mirrored (mirroring both is the identity).
+  const mirrored = search(A, parse(second, true));
+  return mirrored.match ? mirrored : { match: false, score: Math.max(direct.score, mirrored.score) };
+}
+
+function search(A: Parsed, B: Parsed): PairVerdict {
   const hyps: Hypothesis[] = [];
   coarseSearch(A, B, 0, hyps);
   coarseSearch(B, A, 1, hyps);

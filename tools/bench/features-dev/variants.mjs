@@ -237,4 +237,70 @@ export const VARIANTS = [
     anchors: [{ s: 1 }, { s: 0.7 }, ...grid([0.7], lattice(2, 0.12))],
     probes: [{ s: 1, mirror: true }, { s: 0.7, mirror: true }, { s: 0.9 }, { s: 0.8 }, { sx: 0.9, sy: 0.8 }, { sx: 0.8, sy: 0.9 }, { sx: 0.8, sy: 0.7 }, { sx: 0.7, sy: 0.8 }, ...grid([0.7], lattice(4, 0.03))],
   }),
+  ...[
+    ['lb4', [{ sx: 0.84, sy: 1 }, { sx: 0.75, sy: 1 }, { sx: 1, sy: 0.84 }, { sx: 1, sy: 0.75 }]],
+    ['lb2', [{ sx: 0.8, sy: 1 }, { sx: 1, sy: 0.8 }]],
+    ['lb4m', [{ sx: 0.84, sy: 1 }, { sx: 0.75, sy: 1 }, { sx: 1, sy: 0.84 }, { sx: 1, sy: 0.75 }, { s: 1, mirror: true }, { s: 0.7, mirror: true }]],
+  ].map(([tag, extra]) =>
+    windowVariant({
+      name: `v2-${tag}`,
+      note: `v2 layout + ${extra.length} probes for untrimmed letterbox/pillarbox (content spans one axis fully)${tag.endsWith('m') ? ' + mirrored full/core' : ''}`,
+      anchors: [{ s: 1 }, { s: 0.7 }, ...grid([0.7], lattice(2, 0.12))],
+      probes: [...extra, { s: 0.9 }, { s: 0.8 }, { sx: 0.9, sy: 0.8 }, { sx: 0.8, sy: 0.9 }, { sx: 0.8, sy: 0.7 }, { sx: 0.7, sy: 0.8 }, ...grid([0.7], lattice(4, 0.03))],
+    }),
+  ),
+  ...[
+    ['c1', grid([0.85], lattice(3, 0.05).filter(([x, y]) => x || y))],
+    ['c2', grid([0.8, 0.9], diag(0.04))],
+    ['c3', grid([0.8], lattice(3, 0.05).filter(([x, y]) => x || y))],
+  ].map(([tag, extra]) =>
+    windowVariant({
+      name: `v2lb-${tag}`,
+      note: `v2 + 4 letterbox probes + ${extra.length} off-centre crop probes (${tag})`,
+      anchors: [{ s: 1 }, { s: 0.7 }, ...grid([0.7], lattice(2, 0.12))],
+      probes: [{ sx: 0.84, sy: 1 }, { sx: 0.75, sy: 1 }, { sx: 1, sy: 0.84 }, { sx: 1, sy: 0.75 }, ...extra, { s: 0.9 }, { s: 0.8 }, { sx: 0.9, sy: 0.8 }, { sx: 0.8, sy: 0.9 }, { sx: 0.8, sy: 0.7 }, { sx: 0.7, sy: 0.8 }, ...grid([0.7], lattice(4, 0.03))],
+    }),
+  ),
+  ...[
+    ['F1', true, true],
+    ['F2', false, true],
+    ['F3', true, false],
+  ].map(([tag, aniso, c3]) =>
+    windowVariant({
+      name: `v3-${tag}`,
+      note: `v2 + 4 letterbox + mirrored full/core${aniso ? ' + 4 anisotropic' : ''}${c3 ? ' + 0.8 at 3×3 ±5 %' : ''}`,
+      anchors: [{ s: 1 }, { s: 0.7 }, ...grid([0.7], lattice(2, 0.12))],
+      probes: [
+        { s: 1, mirror: true },
+        { s: 0.7, mirror: true },
+        { sx: 0.84, sy: 1 },
+        { sx: 0.75, sy: 1 },
+        { sx: 1, sy: 0.84 },
+        { sx: 1, sy: 0.75 },
+        { s: 0.9 },
+        { s: 0.8 },
+        ...(aniso ? [{ sx: 0.9, sy: 0.8 }, { sx: 0.8, sy: 0.9 }, { sx: 0.8, sy: 0.7 }, { sx: 0.7, sy: 0.8 }] : []),
+        ...(c3 ? grid([0.8], lattice(3, 0.05).filter(([x, y]) => x || y)) : []),
+        ...grid([0.7], lattice(4, 0.03)),
+      ],
+    }),
+  ),
+  windowVariant({
+    name: 'v3-F4',
+    note: 'v3-F2 + 0.95 and 0.85 centre probes (a denser scale ladder for straightened rotations)',
+    anchors: [{ s: 1 }, { s: 0.7 }, ...grid([0.7], lattice(2, 0.12))],
+    probes: [
+      { s: 1, mirror: true },
+      { s: 0.7, mirror: true },
+      { sx: 0.84, sy: 1 },
+      { sx: 0.75, sy: 1 },
+      { sx: 1, sy: 0.84 },
+      { sx: 1, sy: 0.75 },
+      { s: 0.95 },
+      { s: 0.9 },
+      { s: 0.85 },
+      ...grid([0.8], lattice(3, 0.05)),
+      ...grid([0.7], lattice(4, 0.03)),
+    ],
+  }),
 ];
