@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { FilesModule } from './files/files.module';
+import { GalleryModule } from './gallery/gallery.module';
 import { ImmExceptionFilter } from './imm/imm-exception.filter';
 import { ImmModule } from './imm/imm.module';
 import { ProjectsModule } from './projects/projects.module';
@@ -14,7 +15,7 @@ import { TasksModule } from './tasks/tasks.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
-  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule],
+  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule, GalleryModule],
   providers: [{ provide: APP_FILTER, useClass: ImmExceptionFilter }],
 })
 export class AppModule {}
