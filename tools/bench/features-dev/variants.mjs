@@ -101,6 +101,7 @@ export function windowVariant({ name, note, B = 64, n = 16, blur = 0, anchors, p
   return {
     name,
     note,
+    windows: { anchors, probes },
     codes(grey, content) {
       // B = 0: windows cut straight from the working raster's content rectangle (as FEATURE_VERSION 1 did).
       let base = B ? Rr.resampleArea(grey, content, B, B) : grey;
@@ -304,3 +305,16 @@ export const VARIANTS = [
     ],
   }),
 ];
+
+// Ablations of the final layout (v3-F4): which probe groups pay for their index cost.
+VARIANTS.push(
+  ...[
+    ['no-mirror', (w) => !w.mirror],
+    ['no-letterbox', (w) => !(w.sx && (w.sy === 1 || w.sx === 1))],
+    ['no-ladder', (w) => !(w.s === 0.95 || w.s === 0.85)],
+    ['no-crop-lattice', (w) => !(w.s === 0.8 && (w.cx !== 0.5 || w.cy !== 0.5))],
+  ].map(([tag, keep]) => {
+    const f4 = VARIANTS.find((v) => v.name === 'v3-F4').windows;
+    return windowVariant({ name: `abl-${tag}`, note: `v3-F4 without ${tag.slice(3)}`, anchors: f4.anchors, probes: f4.probes.filter(keep) });
+  }),
+);
