@@ -10,6 +10,7 @@ import { connectNats } from '@simclust/messaging';
 import type { WorkerApp } from '@simclust/runtime';
 import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 import type { RunningGateway } from '../../src/bootstrap';
+import { startTestGateway } from '../gateway.harness';
 
 export const DEV_DIR = realpathSync('/work/shared/bench/dev');
 export const DEV_IMAGES = join(DEV_DIR, 'images');
@@ -36,7 +37,6 @@ export async function startGalleryStack(options: { clustering: boolean }): Promi
   const thumbnailDir = mkdtempSync(join(tmpdir(), 'simclust-gallery-thumbs-'));
   const scratchDir = realpathSync(mkdtempSync(join(tmpdir(), 'simclust-gallery-files-')));
   Object.assign(process.env, { SIMCLUST_REGION: region, THUMBNAIL_DIR: thumbnailDir, ALLOWED_FILE_ROOTS: [DEV_DIR, scratchDir].join(',') });
-  const { startTestGateway } = await import('../gateway.harness');
   // The e2e tests run the sibling apps in this process; apps themselves never import each other.
   // eslint-disable-next-line @nx/enforce-module-boundaries
   const { startIndexer } = await import('../../../indexer/src/bootstrap');
