@@ -418,6 +418,7 @@
     try {
       const { TaskId } = await call('CreateSimilarImageClusteringTask', { ProjectName: project, DatasetName: dataset });
       ui.taskStatus.textContent = 'Clustering task ' + TaskId + ' started.';
+      ui.taskStatus.dataset.taskId = TaskId;
       state.watching.add(TaskId);
       await refreshTasks();
       poll(project, dataset);
