@@ -8,6 +8,7 @@
   const LIST_PAGES_MAX = 20;
   const URLS_PER_CALL = 500;
   const POLL_MS = 1000;
+  const TASKS_REFRESH_MS = 3000;
 
   const $ = (id) => {
     const element = document.getElementById(id);
@@ -56,6 +57,7 @@
     images: new Map(),
     watching: new Set(),
     pollTimer: undefined,
+    tasksTimer: undefined,
   };
 
   class ApiError extends Error {
@@ -190,6 +192,7 @@
     state.key = '';
     state.watching.clear();
     clearTimeout(state.pollTimer);
+    clearTimeout(state.tasksTimer);
     ui.secret.value = '';
     ui.workspace.hidden = true;
     ui.session.hidden = true;
@@ -396,8 +399,9 @@
   }
 
   async function refreshTasks() {
+    clearTimeout(state.tasksTimer);
     const project = ui.project.value;
-    if (!project) return;
+    if (!project || !state.key) return;
     try {
       const [running, recent] = await Promise.all([
         call('ListTasks', { ProjectName: project, Status: 'Running', Sort: 'StartTime', Order: 'desc', MaxResults: 20 }),
@@ -405,6 +409,8 @@
       ]);
       if (ui.project.value !== project) return;
       renderTasks(running.Tasks || [], (recent.Tasks || []).filter((t) => t.Status !== 'Running'));
+      // Progress stays live while anything runs, whoever started it (the CLI, a script, this page).
+      if ((running.Tasks || []).length) state.tasksTimer = setTimeout(refreshTasks, TASKS_REFRESH_MS);
     } catch (err) {
       fail(err, 'list the tasks of ' + project);
     }
