@@ -3,6 +3,8 @@
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { connect } from 'nats';
+import { Streams } from '@simclust/contracts';
 import type { WorkerApp } from '@simclust/runtime';
 import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 
@@ -36,7 +38,9 @@ export interface Pipeline {
 
 export async function startPipeline(): Promise<Pipeline> {
   const roots = new Set([...(process.env.ALLOWED_FILE_ROOTS ?? '').split(',').filter(Boolean), DEV_DIR, SCRATCH_DIR]);
-  Object.assign(process.env, { ALLOWED_FILE_ROOTS: [...roots].join(',') });
+  // An account of its own: durable consumers are per region and account, so no other process takes this stack's commands.
+  const account = `t${process.pid}`;
+  Object.assign(process.env, { ALLOWED_FILE_ROOTS: [...roots].join(','), SIMCLUST_ACCOUNT: account });
   // The e2e test runs the sibling apps in this process, as the issue asks; apps themselves never import each other.
   // eslint-disable-next-line @nx/enforce-module-boundaries
   const { startTestGateway } = await import('../../gateway/test/gateway.harness');
@@ -54,9 +58,25 @@ export async function startPipeline(): Promise<Pipeline> {
       await worker.close();
       await indexer.close();
       await gateway.close();
+      await deleteConsumers(`_${process.env.SIMCLUST_REGION ?? 'local'}_${account}`);
       rmSync(SCRATCH_DIR, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes this stack's durable consumers from the shared NATS. */
+async function deleteConsumers(suffix: string): Promise<void> {
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of Object.values(Streams)) {
+      for await (const consumer of jsm.consumers.list(stream.name)) {
+        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 /** A fresh project and dataset, with helpers bound to them. */

@@ -10,3 +10,11 @@ export function clusterWriteLockName(datasetId: string): string {
 export function clusterRunLockKey(datasetId: string): string {
   return `simclust:cluster-run:${datasetId}`;
 }
+
+/**
+ * BullMQ key prefix of one installation (region and account): like its durable consumers, its queues are its own,
+ * so two installations or test stacks on one Redis never take each other's jobs.
+ */
+export function queuePrefix(region: string, account: string): string {
+  return `bull:${region}:${account}`;
+}

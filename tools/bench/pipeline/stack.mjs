@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
+import { connect } from 'nats';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const APPS = ['gateway', 'indexer', 'clustering-worker'];
@@ -52,7 +53,16 @@ export async function startStack({ endpoint, key, allowedRoots = [], log = () =>
 
   const ports = { PORT: await freePort(), INDEXER_PORT: await freePort(), CLUSTERING_WORKER_PORT: await freePort() };
   const roots = [...new Set([...(process.env.ALLOWED_FILE_ROOTS ?? fileEnv.ALLOWED_FILE_ROOTS ?? join(ROOT, 'data')).split(','), ...allowedRoots])].filter(Boolean);
-  const env = { ...fileEnv, ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), ALLOWED_FILE_ROOTS: roots.join(','), LOG_LEVEL: logLevel ?? process.env.LOG_LEVEL ?? 'warn' };
+  // An account of its own: durable consumers are per region and account, so nothing else on this NATS takes its commands.
+  const account = `bench-${process.pid}`;
+  const env = {
+    ...fileEnv,
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    SIMCLUST_ACCOUNT: account,
+    ALLOWED_FILE_ROOTS: roots.join(','),
+    LOG_LEVEL: logLevel ?? process.env.LOG_LEVEL ?? 'warn',
+  };
   const children = APPS.map((app) => {
     const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr.on('data', (chunk) => log(`${app}: ${chunk}`));
@@ -71,6 +81,7 @@ export async function startStack({ endpoint, key, allowedRoots = [], log = () =>
           }),
       ),
     );
+    await deleteConsumers(env.NATS_URL ?? 'nats://127.0.0.1:4222', `_${env.SIMCLUST_REGION ?? 'local'}_${account}`);
   };
   try {
     await waitHealthy(`http://127.0.0.1:${ports.PORT}`);
@@ -81,6 +92,22 @@ export async function startStack({ endpoint, key, allowedRoots = [], log = () =>
     throw err;
   }
   return { api: new ImmApi(`http://127.0.0.1:${ports.PORT}`, env.ADMIN_API_KEY), stop, env };
+}
+
+/** Removes the stack's durable consumers, which would otherwise stay in the shared NATS. */
+async function deleteConsumers(natsUrl, suffix) {
+  const nc = await connect({ servers: natsUrl, timeout: 2_000 }).catch(() => undefined);
+  if (!nc) return;
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of ['SIMCLUST_COMMANDS', 'SIMCLUST_EVENTS']) {
+      for await (const consumer of jsm.consumers.list(stream)) {
+        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream, consumer.name).catch(() => undefined);
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 /** A minimal IMM client (JSON body, Bearer key). */

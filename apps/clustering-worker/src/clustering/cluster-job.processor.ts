@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ClusteringWorkerConfig } from '@simclust/config';
-import { ClusterJobSchema, ImmError, JobNames, Queues, TaskStatuses, type ClusterJob } from '@simclust/contracts';
+import { ClusterJobSchema, ImmError, JobNames, Queues, TaskStatuses, queuePrefix, type ClusterJob } from '@simclust/contracts';
 import type { Db } from '@simclust/db';
 import { counter, histogram, type Logger } from '@simclust/observability';
 import { CONFIG, DB, LOGGER, METRICS, REDIS, TaskLifecycle } from '@simclust/runtime';
@@ -50,6 +50,7 @@ export class ClusterJobProcessor extends EventEmitter implements OnApplicationBo
   onApplicationBootstrap(): void {
     this.worker = new Worker(Queues.clustering, (job, token) => this.process(job, token), {
       connection: this.redis,
+      prefix: queuePrefix(this.config.SIMCLUST_REGION, this.config.SIMCLUST_ACCOUNT),
       concurrency: this.config.CLUSTERING_CONCURRENCY,
       lockDuration: LOCK_DURATION_MS,
       // Stalled-job recovery: a job whose worker died is moved back to waiting and run again.
