@@ -1,6 +1,6 @@
 import { CustomTransportStrategy, RpcException, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import type { JsMsg, NatsConnection } from 'nats';
+import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Logger } from '@simclust/observability';
 import { CORRELATION_HEADER } from '@simclust/contracts';
 
@@ -45,6 +45,14 @@ export interface JetStreamBinding {
 }
 
 const retryDelayMs = (deliveryCount: number) => Math.min(60_000, 1_000 * 2 ** Math.min(deliveryCount, 6));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export interface JetStreamServerOptions {
+  /** The consumers' ack wait [60 s]: every message in flight is marked working at a third of it. */
+  ackWaitMs?: number;
+  /** On close, messages whose handler is still running after this long are handed back (nak) for redelivery [10 s]. */
+  handBackAfterMs?: number;
+}
 
 /**
  * A Nest microservice transport over JetStream durable consumers: at-least-once, ack only after the handler's
@@ -52,15 +60,23 @@ const retryDelayMs = (deliveryCount: number) => Math.min(60_000, 1_000 * 2 ** Ma
  */
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   private running = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private closing?: Promise<void>;
+  /** Handlers running now, with their message (handed back if they outlast the shutdown grace). */
+  private readonly inFlight = new Map<Promise<void>, JsMsg>();
   private readonly loops: Promise<void>[] = [];
+  private readonly iterators = new Set<ConsumerMessages>();
+  private readonly ackWaitMs: number;
+  private readonly handBackAfterMs: number;
 
   constructor(
     private readonly connection: () => NatsConnection,
     private readonly bindings: JetStreamBinding[],
     private readonly log: Logger,
+    options: JetStreamServerOptions = {},
   ) {
     super();
+    this.ackWaitMs = options.ackWaitMs ?? 60_000;
+    this.handBackAfterMs = options.handBackAfterMs ?? 10_000;
   }
 
   listen(callback: () => void): void {
@@ -72,10 +88,24 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     callback();
   }
 
-  /** Stops taking messages and waits for in-flight handlers (unacked ones are redelivered after a restart). */
-  async close(): Promise<void> {
+  /**
+   * Stops taking messages: those fetched but not started are handed back at once, running handlers get
+   * handBackAfterMs to finish, and the messages of any still running are handed back too (redelivered right away
+   * rather than after the ack wait). Idempotent: the worker bootstrap calls it before Nest does.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.stop());
+  }
+
+  private async stop(): Promise<void> {
     this.running = false;
-    await Promise.allSettled([...this.inFlight]);
+    for (const iterator of this.iterators) iterator.stop();
+    const finished = await Promise.race([Promise.allSettled([...this.inFlight.keys()]).then(() => true), sleep(this.handBackAfterMs).then(() => false)]);
+    if (!finished) {
+      this.log.warn({ messages: this.inFlight.size }, 'handlers still running at shutdown; their messages are handed back');
+      for (const msg of this.inFlight.values()) msg.nak();
+    }
+    await Promise.race([Promise.allSettled(this.loops), sleep(1_000)]);
   }
 
   on(): never {
@@ -91,21 +121,27 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       try {
         const consumer = await this.connection().jetstream().consumers.get(binding.stream, binding.durable);
         const messages = await consumer.consume({ max_messages: binding.concurrency });
-        for await (const msg of messages) {
-          if (!this.running) {
-            msg.nak();
-            break;
+        this.iterators.add(messages);
+        try {
+          if (!this.running) messages.stop();
+          for await (const msg of messages) {
+            if (!this.running) {
+              // Fetched but never started: another consumer (or this one after a restart) takes it now.
+              msg.nak();
+              continue;
+            }
+            const work = this.handle(binding, msg);
+            this.inFlight.set(work, msg);
+            void work.finally(() => this.inFlight.delete(work));
+            while (this.inFlight.size >= binding.concurrency) await Promise.race(this.inFlight.keys());
           }
-          const work = this.handle(binding, msg);
-          this.inFlight.add(work);
-          void work.finally(() => this.inFlight.delete(work));
-          while (this.inFlight.size >= binding.concurrency) await Promise.race(this.inFlight);
+        } finally {
+          this.iterators.delete(messages);
         }
-        if (!this.running) await messages.close().catch(() => undefined);
       } catch (err) {
         if (!this.running) break;
         this.log.warn({ err, durable: binding.durable }, 'JetStream consumer interrupted; retrying');
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(1_000);
       }
     }
   }
@@ -121,6 +157,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       msg.term();
       return;
     }
+    // A live handler never loses its message to the ack wait, however long it runs; a dead process does.
+    const keepAlive = setInterval(() => msg.working(), Math.max(500, Math.floor(this.ackWaitMs / 3)));
     try {
       await lastValueFrom(this.transformToObservable(await handler(payload, ctx)), { defaultValue: undefined });
       msg.ack();
@@ -133,6 +171,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       const delay = retryDelayMs(ctx.deliveryCount);
       this.log.warn({ err, durable: binding.durable, seq: msg.seq, retryInMs: delay }, 'handler failed; message will be redelivered');
       msg.nak(delay);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 }

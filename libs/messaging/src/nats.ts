@@ -13,7 +13,7 @@ import { Consumers, Streams, subjects, type Subjects } from '@simclust/contracts
 
 /** How long JetStream remembers a message id, so a re-published command or event is dropped. */
 const DUPLICATE_WINDOW_MS = 24 * 3600 * 1000;
-/** A consumer's message is redelivered when not acked (or marked working) within this time. */
+/** A consumer's message is redelivered when not acked (or marked working) within this time [the default]. */
 export const ACK_WAIT_MS = 60_000;
 
 /** Connects and keeps reconnecting for ever: a NATS restart must never end the process. */
@@ -29,7 +29,7 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
 }
 
 /** Declares the streams and durable consumers idempotently (add, or update when they exist). */
-export async function ensureJetStream(nc: NatsConnection, region: string, account: string): Promise<Subjects> {
+export async function ensureJetStream(nc: NatsConnection, region: string, account: string, options: { ackWaitMs?: number } = {}): Promise<Subjects> {
   const jsm = await nc.jetstreamManager();
   const s = subjects(region, account);
   for (const stream of Object.values(Streams)) {
@@ -45,17 +45,18 @@ export async function ensureJetStream(nc: NatsConnection, region: string, accoun
     if (exists) await jsm.streams.update(stream.name, config);
     else await jsm.streams.add(config);
   }
-  for (const consumer of Object.values(Consumers)) await ensureConsumer(jsm, consumer.stream, s.consumer(consumer.durable), consumer.subject(s));
+  const ackWaitMs = options.ackWaitMs ?? ACK_WAIT_MS;
+  for (const consumer of Object.values(Consumers)) await ensureConsumer(jsm, consumer.stream, s.consumer(consumer.durable), consumer.subject(s), ackWaitMs);
   return s;
 }
 
-async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: string, filterSubject: string): Promise<void> {
+async function ensureConsumer(jsm: JetStreamManager, stream: string, durable: string, filterSubject: string, ackWaitMs: number): Promise<void> {
   const config = {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: filterSubject,
-    ack_wait: nanos(ACK_WAIT_MS),
+    ack_wait: nanos(ackWaitMs),
     max_deliver: -1,
     max_ack_pending: 256,
   };

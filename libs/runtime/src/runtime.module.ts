@@ -26,7 +26,11 @@ class RuntimeLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.log.info({ signal }, 'shutting down');
-    await this.nats?.drain().catch(() => undefined);
+    // A drain waits for the server: while NATS is down it would hold shutdown for ever.
+    if (this.nats && !this.nats.isClosed()) {
+      const drained = await Promise.race([this.nats.drain().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000).unref())]);
+      if (!drained) await this.nats.close().catch(() => undefined);
+    }
     this.redis?.disconnect();
     await this.db.$disconnect().catch(() => undefined);
   }
@@ -61,7 +65,8 @@ export class RuntimeModule {
     const subjectsProvider = {
       provide: SUBJECTS,
       inject: [NATS],
-      useFactory: async (nc: NatsConnection | null) => (nc ? ensureJetStream(nc, config.SIMCLUST_REGION, config.SIMCLUST_ACCOUNT) : null),
+      useFactory: async (nc: NatsConnection | null) =>
+        nc ? ensureJetStream(nc, config.SIMCLUST_REGION, config.SIMCLUST_ACCOUNT, { ackWaitMs: config.JETSTREAM_ACK_WAIT_MS }) : null,
     };
 
     return {

@@ -5,7 +5,8 @@ import type { NatsConnection } from 'nats';
 import { JetStreamServer, type JetStreamBinding } from '@simclust/messaging';
 import { PinoNestLogger, type Logger } from '@simclust/observability';
 import type { Subjects } from '@simclust/contracts';
-import { LOGGER, NATS, SUBJECTS } from './tokens';
+import type { CommonConfig } from '@simclust/config';
+import { CONFIG, LOGGER, NATS, SUBJECTS } from './tokens';
 
 export interface WorkerApp {
   app: INestApplication;
@@ -21,11 +22,15 @@ export async function startWorkerApp(module: unknown, options: { name: string; p
   const app = await NestFactory.create(module as never, { bufferLogs: true });
   const log = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(log));
+  const config = app.get<CommonConfig>(CONFIG);
+  let consumer: JetStreamServer | undefined;
   if (options.bindings?.length) {
     const nats = app.get<NatsConnection>(NATS);
     const s = app.get<Subjects>(SUBJECTS);
     const bindings = options.bindings.map((b) => ({ ...b, durable: s.consumer(b.durable) }));
-    app.connectMicroservice({ strategy: new JetStreamServer(() => nats, bindings, log) }, { inheritAppConfig: true });
+    // Two thirds of the grace for running handlers; the rest for queues, pools and connections to close.
+    consumer = new JetStreamServer(() => nats, bindings, log, { ackWaitMs: config.JETSTREAM_ACK_WAIT_MS, handBackAfterMs: Math.floor((config.SHUTDOWN_GRACE_MS * 2) / 3) });
+    app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
   await app.listen(options.port, '0.0.0.0');
@@ -33,7 +38,13 @@ export async function startWorkerApp(module: unknown, options: { name: string; p
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}`;
   log.info({ url }, `${options.name} started`);
   let closing: Promise<void> | undefined;
-  return { app, url, close: () => (closing ??= app.close()) };
+  // The consumer stops first: Nest runs onModuleDestroy (queues, pools) before it closes microservices, and a
+  // message handled after those closed would only fail and wait for its redelivery.
+  const close = async () => {
+    await consumer?.close();
+    await app.close();
+  };
+  return { app, url, close: () => (closing ??= close()) };
 }
 
 /** SIGTERM/SIGINT: stop taking work, let in-flight work finish within the grace period, then exit. */
