@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ClusteringWorkerConfig } from '@simclust/config';
 import { ClusterJobSchema, ImmError, JobNames, Queues, TaskStatuses, queuePrefix, type ClusterJob } from '@simclust/contracts';
@@ -15,7 +15,9 @@ import { DatasetRunLock } from './dataset-run-lock';
 export const CLUSTER_JOB_ATTEMPTS = 3;
 /** How long a job waits before trying again for a dataset another job is clustering. */
 const BUSY_DATASET_DELAY_MS = 1_000;
-const LOCK_DURATION_MS = 60_000;
+
+/** Thrown by the progress sink once shutdown has waited long enough: the job goes back to the queue, unwritten. */
+class RunHandedBack extends Error {}
 
 export interface RunEvent {
   taskId: string;
@@ -29,6 +31,7 @@ export interface RunEvent {
 @Injectable()
 export class ClusterJobProcessor extends EventEmitter implements OnApplicationBootstrap, OnModuleDestroy {
   private worker?: Worker;
+  private handingBack = false;
   private readonly runs;
   private readonly runSeconds;
 
@@ -52,17 +55,25 @@ export class ClusterJobProcessor extends EventEmitter implements OnApplicationBo
       connection: this.redis,
       prefix: queuePrefix(this.config.SIMCLUST_REGION, this.config.SIMCLUST_ACCOUNT),
       concurrency: this.config.CLUSTERING_CONCURRENCY,
-      lockDuration: LOCK_DURATION_MS,
-      // Stalled-job recovery: a job whose worker died is moved back to waiting and run again.
-      stalledInterval: 30_000,
+      lockDuration: this.config.CLUSTERING_JOB_LOCK_MS,
+      // Stalled-job recovery: a job whose worker died is moved back to waiting once its lock expires, and run again.
+      stalledInterval: Math.min(30_000, Math.floor(this.config.CLUSTERING_JOB_LOCK_MS / 2)),
       maxStalledCount: 2,
     });
     this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'clustering queue worker error'));
   }
 
-  /** Stops taking jobs and lets running ones finish (Nest calls this before closing connections). */
+  /**
+   * Stops taking jobs and lets running ones finish; a run still going after half the shutdown grace is handed back
+   * to the queue at its next progress step (nothing of it written), so another worker or the restart takes it now.
+   */
   async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+    const handBack = setTimeout(() => (this.handingBack = true), Math.floor(this.config.SHUTDOWN_GRACE_MS / 2));
+    try {
+      await this.worker?.close();
+    } finally {
+      clearTimeout(handBack);
+    }
   }
 
   async process(job: Job, token?: string): Promise<RunReport | 'skipped'> {
@@ -89,6 +100,7 @@ export class ClusterJobProcessor extends EventEmitter implements OnApplicationBo
     try {
       const report = await this.runner.run(command, async (percent) => {
         if (!lock.isHeld()) throw new Error('lost the dataset run lock');
+        if (this.handingBack) throw new RunHandedBack();
         await this.lifecycle.progress(command.taskId, percent);
       });
       await this.lifecycle.finish(command.taskId, { status: TaskStatuses.Succeeded });
@@ -96,6 +108,11 @@ export class ClusterJobProcessor extends EventEmitter implements OnApplicationBo
       log.info({ ...report, seconds: (Date.now() - started) / 1000 }, 'clustering run finished');
       return report;
     } catch (err) {
+      if (err instanceof RunHandedBack) {
+        log.info('shutting down: clustering run handed back to the queue');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (err instanceof ImmError || finalAttempt) {
         const code = err instanceof ImmError ? err.code : 'InternalError';
