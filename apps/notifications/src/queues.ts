@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobNames, Queues, jobIds, type DeliveryAttemptJob } from '@simclust/contracts';
-import { REDIS } from '@simclust/runtime';
+import type { Logger } from '@simclust/observability';
+import { LOGGER, REDIS } from '@simclust/runtime';
 import type { PendingDelivery } from './deliveries.repository';
 
 /** Jobs that fail for an unexpected reason (database down) are retried a few times; after that the reconciler re-adds them. */
@@ -14,9 +15,11 @@ export class NotificationQueues implements OnModuleDestroy {
   readonly webhooks: Queue;
   readonly maintenance: Queue;
 
-  constructor(@Inject(REDIS) redis: Redis) {
+  constructor(@Inject(REDIS) redis: Redis, @Inject(LOGGER) log: Logger) {
     this.webhooks = new Queue(Queues.webhooks, { connection: redis });
     this.maintenance = new Queue(Queues.maintenance, { connection: redis });
+    // Without a listener, BullMQ prints connection errors (Redis restarting) as raw stacks on stderr.
+    for (const queue of [this.webhooks, this.maintenance]) queue.on('error', (err) => log.warn({ err: err.message, queue: queue.name }, 'queue error'));
   }
 
   /** Schedules the next attempt of each delivery at its nextAttemptAt. */
