@@ -3,6 +3,7 @@ import type { IndexerConfig } from '@simclust/config';
 import { CONFIG, RuntimeModule, TaskLifecycle } from '@simclust/runtime';
 import { FeatureExtractor } from './feature-extractor';
 import { FileFetcher } from './file-fetcher';
+import { FileRecordWriter } from './file-record-writer';
 import { FileRecordsRepository } from './file-records.repository';
 import { IndexCommandHandler } from './index-command.handler';
 import { IndexingService } from './indexing.service';
@@ -24,6 +25,7 @@ import { IndexingService } from './indexing.service';
     },
     FeatureExtractor,
     FileRecordsRepository,
+    FileRecordWriter,
     IndexingService,
     TaskLifecycle,
   ],

@@ -1,26 +1,27 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { FileStatuses, TaskStatuses, fileObjectId, type IndexCommand, type IndexFileOutcome, type InputFile } from '@simclust/contracts';
-import type { IndexerConfig } from '@simclust/config';
 import { counter, histogram, type Logger } from '@simclust/observability';
-import { CONFIG, LOGGER, METRICS, TaskLifecycle } from '@simclust/runtime';
+import { LOGGER, METRICS, TaskLifecycle } from '@simclust/runtime';
 import type { Registry } from 'prom-client';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { FeatureExtractor } from './feature-extractor';
+import { FILES_PER_THREAD, FeatureExtractor } from './feature-extractor';
 import { FileFailure } from './file-failure';
 import { FileFetcher } from './file-fetcher';
+import { FileRecordWriter } from './file-record-writer';
 import { FileRecordsRepository, type FileIdentity, type PreviousIndexing } from './file-records.repository';
 
 /** How often a long command tells JetStream it is still being worked on (the ack wait is 60 s). */
 const KEEP_ALIVE_MS = 10_000;
 /** Progress is written at most this often per task. */
 const PROGRESS_INTERVAL_MS = 1_000;
+/** Files between fetch and record per extraction thread: those it extracts, plus some being read or written. */
+const FILES_IN_FLIGHT_PER_THREAD = 2 * FILES_PER_THREAD;
 
 type Outcome = 'indexed' | 'unchanged' | 'failed';
 
 /**
  * Runs one index command: every file is fetched, hashed, extracted (unless unchanged) and recorded, several at a
- * time across commands; a bad file is recorded as Failed and never fails the batch, while a database error
+ * time across commands (extraction on the extractor's threads, records written in groups); a bad file is recorded as Failed and never fails the batch, while a database error
  * throws so that JetStream redelivers the command.
  */
 @Injectable()
@@ -35,12 +36,12 @@ export class IndexingService {
     private readonly fetcher: FileFetcher,
     private readonly extractor: FeatureExtractor,
     private readonly records: FileRecordsRepository,
+    private readonly writer: FileRecordWriter,
     private readonly lifecycle: TaskLifecycle,
-    @Inject(CONFIG) config: IndexerConfig,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(METRICS) metrics: Registry,
   ) {
-    this.slots = new ConcurrencyLimit(config.INDEXER_CONCURRENCY);
+    this.slots = new ConcurrencyLimit(extractor.threads * FILES_IN_FLIGHT_PER_THREAD);
     this.files = counter(metrics, 'simclust_indexer_files_total', 'Files processed by outcome', ['outcome']);
     this.seconds = histogram(metrics, 'simclust_indexer_file_seconds', 'Time to fetch, extract and record one file', ['outcome']);
   }
@@ -115,7 +116,8 @@ export class IndexingService {
       customLabels: file.CustomLabels,
     };
     const previous = known.get(identity.fileId);
-    const wasIndexed = previous?.status === FileStatuses.Indexed;
+    // The bytes whose features are stored at the current version: the same bytes again need no extraction.
+    const indexedHash = previous?.status === FileStatuses.Indexed && previous.featureVersion === this.extractor.version ? (previous.fileHash ?? undefined) : undefined;
     let outcome: Outcome = 'failed';
     let size: number | undefined;
     let fileHash: string | undefined;
@@ -124,21 +126,23 @@ export class IndexingService {
       identity.filename = fetched.filename;
       size = fetched.bytes.length;
       if (size === 0) throw new FileFailure('InvalidArgument', 'The file is empty.');
-      fileHash = createHash('sha256').update(fetched.bytes).digest('hex');
-      if (previous?.status === FileStatuses.Indexed && previous.fileHash === fileHash && previous.featureVersion === this.extractor.version) {
-        await this.records.recordUnchanged(identity);
-        outcome = 'unchanged';
-        return { URI: file.URI, Error: '' };
-      }
-      const features = await this.extractor.extract(fetched.bytes).catch((err: unknown) => {
-        throw new FileFailure('InvalidArgument', extractionReason(err));
+      const extraction = await this.extractor.extract(fetched.bytes, indexedHash, identity.fileId).catch((err: unknown) => {
+        throw new FileFailure('InvalidArgument', `The image cannot be decoded (${err instanceof Error ? err.message : String(err)}).`);
       });
-      await this.records.recordIndexed({ ...identity, size, fileHash, features, featureVersion: this.extractor.version });
-      outcome = 'indexed';
+      fileHash = extraction.fileHash;
+      if (extraction.kind === 'failed') throw new FileFailure('InvalidArgument', extraction.reason);
+      if (extraction.kind === 'extracted' && extraction.thumbnailError) log.warn({ uri: file.URI, reason: extraction.thumbnailError }, 'thumbnail not written');
+      if (extraction.kind === 'unchanged') {
+        await this.writer.write({ kind: 'unchanged', ...identity });
+        outcome = 'unchanged';
+      } else {
+        await this.writer.write({ kind: 'indexed', ...identity, size, fileHash, features: extraction.features, featureVersion: this.extractor.version });
+        outcome = 'indexed';
+      }
       return { URI: file.URI, Error: '' };
     } catch (err) {
       if (!(err instanceof FileFailure)) throw err;
-      await this.records.recordFailed({ ...identity, reason: err.reason, size, fileHash }, wasIndexed);
+      await this.writer.write({ kind: 'failed', ...identity, reason: err.reason, size, fileHash });
       log.debug({ uri: file.URI, reason: err.reason }, 'file failed');
       return { URI: file.URI, Error: err.error };
     } finally {
@@ -146,12 +150,4 @@ export class IndexingService {
       this.seconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
-}
-
-/** FeatureExtractionError carries a user-facing reason; anything else from the decoder is described as it is. */
-function extractionReason(err: unknown): string {
-  const reason = (err as { reason?: unknown } | undefined)?.reason;
-  const text = typeof reason === 'string' && reason ? reason : `The image cannot be decoded (${err instanceof Error ? err.message : String(err)})`;
-  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -59,6 +60,8 @@ export function indexerSchema(root: string) {
     INDEXER_CONCURRENCY: positiveInt.default(4),
     // Decompression-bomb guard: images declaring more pixels are refused before decoding (sharp's own default).
     INDEXER_MAX_INPUT_PIXELS: positiveInt.default(268402689),
+    // worker_threads extracting features (several files in flight on each); one per core by default.
+    INDEXER_THREADS: positiveInt.default(availableParallelism()),
   });
 }
 

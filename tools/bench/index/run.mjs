@@ -2,13 +2,15 @@
 // Indexing benchmark (issue 3): indexes the DEV images, then ~40 twelve-megapixel JPEGs made from them, through the
 // API (BatchIndexFileMeta, 100 files per call) and prints images/s beside the floor — the same files decoded by
 // sharp to a 64×64 greyscale thumbnail, two in flight — and the ratio of wall times (target ≤ 1.5).
+// Beside wall times it prints CPU milliseconds per image — of the indexer and gateway processes (from /proc, only when
+// this script started them) and of the floor — and the load average, as the machine is shared.
 // Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 40]
 // Without --endpoint it starts the built gateway and indexer (npm run build first) on free ports.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,9 @@ import sharp from 'sharp';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TARGET_RATIO = 1.5;
 const BATCH = 100;
+const BENCH_ACCOUNT = 'bench-index';
+// Each GetTask costs the gateway a few ms of CPU that the indexer then lacks: 50 ms bounds both that and the lag.
+const POLL_MS = 50;
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +34,28 @@ const { values: args } = parseArgs({
 });
 
 const now = () => performance.now();
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** User + system CPU milliseconds of a process and all its threads so far, or undefined when it cannot be read. */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU milliseconds this process (its libvips threads included) spends in `work`, with the wall time. */
+async function measured(work) {
+  const cpu = process.cpuUsage();
+  const started = now();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { wallMs: now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
 const fileEnv = existsSync(join(ROOT, '.env.local')) ? parse(readFileSync(join(ROOT, '.env.local'))) : {};
 
 async function freePort() {
@@ -67,6 +94,8 @@ async function startApps(roots) {
     INDEXER_PORT: String(await freePort()),
     ALLOWED_FILE_ROOTS: [...new Set([...configured, ...roots])].join(','),
     LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
+    // Its own durable consumer: an indexer of a test suite on the same NATS would take (and drop) the default one's commands.
+    SIMCLUST_ACCOUNT: BENCH_ACCOUNT,
   };
   const children = ['gateway', 'indexer'].map((app) => {
     const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -92,7 +121,8 @@ async function startApps(roots) {
     await stop();
     throw err;
   }
-  return { endpoint: `http://127.0.0.1:${env.PORT}`, key: env.ADMIN_API_KEY, stop };
+  const pids = Object.fromEntries(['gateway', 'indexer'].map((app, i) => [app, children[i].pid]));
+  return { endpoint: `http://127.0.0.1:${env.PORT}`, key: env.ADMIN_API_KEY, stop, pids };
 }
 
 function client(endpoint, key) {
@@ -108,11 +138,15 @@ function client(endpoint, key) {
   };
 }
 
-/** Indexes `paths` into a fresh dataset, all batches submitted at once; wall time until the last task has ended. */
-async function indexThroughApi(call, paths, label) {
+/**
+ * Indexes `paths` into a fresh dataset, all batches submitted at once; wall time until the last task has ended and
+ * the CPU time each started app (`pids`) spent meanwhile.
+ */
+async function indexThroughApi(call, paths, label, pids) {
   const key = { ProjectName: `bench_index_${Date.now().toString(36)}`, DatasetName: label };
   await call('CreateProject', { ProjectName: key.ProjectName });
   await call('CreateDataset', key);
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([app, pid]) => [app, processCpuMs(pid)]));
   const started = now();
   const batches = [];
   for (let i = 0; i < paths.length; i += BATCH) batches.push(paths.slice(i, i + BATCH));
@@ -125,21 +159,21 @@ async function indexThroughApi(call, paths, label) {
         if (task.Status !== 'Succeeded') throw new Error(`task ${TaskId} ended ${task.Status}: ${task.Code} ${task.Message}`);
         break;
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
   const wallMs = now() - started;
+  const cpuMs = Object.fromEntries(Object.entries(pids).map(([app, pid]) => [app, processCpuMs(pid) - cpuBefore[app]]));
   for (let i = 0; i < paths.length; i += BATCH) {
     const { Files } = await call('BatchGetFileMeta', { ...key, URIs: paths.slice(i, i + BATCH).map((p) => pathToFileURL(p).href), WithFields: ['ObjectStatus', 'Reason'] });
     for (const f of Files) if (f.ObjectStatus !== 'Indexed') failures.push(`${f.URI}: ${f.Reason}`);
   }
   await call('DeleteProject', { ProjectName: key.ProjectName }).catch(() => undefined);
-  return { wallMs, failures };
+  return { wallMs, cpuMs, failures };
 }
 
 /** The floor: each file decoded by sharp straight to a 64×64 greyscale thumbnail, two in flight. */
 async function floor(paths) {
-  const started = now();
   let next = 0;
   const lane = async () => {
     while (next < paths.length) {
@@ -147,8 +181,7 @@ async function floor(paths) {
       await sharp(path, { failOn: 'none' }).resize(64, 64, { fit: 'fill' }).greyscale().raw().toBuffer();
     }
   };
-  await Promise.all([lane(), lane()]);
-  return now() - started;
+  return measured(() => Promise.all([lane(), lane()]));
 }
 
 /** DEV JPEG photos re-encoded at 4000×3000 (what cameras produce), cached in the temp dir between runs. */
@@ -165,12 +198,15 @@ async function twelveMegapixelSet(devDir, count) {
   return { dir, paths };
 }
 
-function report(label, paths, floorMs, pipeline) {
+function report(label, paths, floor, pipeline, load) {
   const rate = (ms) => ((paths.length * 1000) / ms).toFixed(1);
-  const ratio = pipeline.wallMs / floorMs;
-  console.log(`\n${label}: ${paths.length} images`);
+  const perImage = (ms) => (Number.isFinite(ms) ? `${(ms / paths.length).toFixed(1)} ms` : 'n/a');
+  const ratio = pipeline.wallMs / floor.wallMs;
+  console.log(`\n${label}: ${paths.length} images (load average ${load.map((l) => l.toFixed(1)).join(', ')})`);
   console.log(`  pipeline (API → JetStream → indexer → Postgres): ${(pipeline.wallMs / 1000).toFixed(2)} s, ${rate(pipeline.wallMs)} images/s`);
-  console.log(`  floor (sharp → 64×64 grey, 2 in flight):          ${(floorMs / 1000).toFixed(2)} s, ${rate(floorMs)} images/s`);
+  for (const [app, ms] of Object.entries(pipeline.cpuMs)) console.log(`    ${app} CPU per image: ${perImage(ms)}`);
+  console.log(`  floor (sharp → 64×64 grey, 2 in flight):          ${(floor.wallMs / 1000).toFixed(2)} s, ${rate(floor.wallMs)} images/s`);
+  console.log(`    floor CPU per image: ${perImage(floor.cpuMs)}`);
   console.log(`  ratio pipeline/floor: ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${ratio <= TARGET_RATIO ? 'OK' : 'OVER TARGET'}`);
   if (pipeline.failures.length) console.log(`  ${pipeline.failures.length} file(s) not indexed:\n    ${pipeline.failures.slice(0, 10).join('\n    ')}`);
   return ratio <= TARGET_RATIO;
@@ -184,14 +220,17 @@ const large = await twelveMegapixelSet(devDir, Number(args.large));
 for (const p of [...devPaths, ...large.paths]) await readFile(p);
 sharp.cache(false);
 
-const apps = args.endpoint ? { endpoint: args.endpoint, key: args.key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY, stop: async () => undefined } : await startApps([benchDir, large.dir]);
+const apps = args.endpoint
+  ? { endpoint: args.endpoint, key: args.key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY, stop: async () => undefined, pids: {} }
+  : await startApps([benchDir, large.dir]);
 const call = client(apps.endpoint, apps.key);
 let allOk = true;
 try {
   for (const [label, paths] of [['DEV set', devPaths], ['12-megapixel JPEGs (4000×3000)', large.paths]]) {
-    const floorMs = await floor(paths);
-    const pipeline = await indexThroughApi(call, paths, label.startsWith('DEV') ? 'dev' : 'mp12');
-    allOk = report(label, paths, floorMs, pipeline) && allOk && pipeline.failures.length === 0;
+    const load = loadavg();
+    const floorRun = await floor(paths);
+    const pipeline = await indexThroughApi(call, paths, label.startsWith('DEV') ? 'dev' : 'mp12', apps.pids);
+    allOk = report(label, paths, floorRun, pipeline, load) && allOk && pipeline.failures.length === 0;
   }
 } finally {
   await apps.stop();
