@@ -32,7 +32,9 @@ export interface Stack {
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const work = await realpath(await mkdtemp(join(tmpdir(), 'simclust-indexer-')));
   const roots = [work, await realpath(BENCH_DIR).catch(() => BENCH_DIR)];
-  Object.assign(process.env, { ALLOWED_FILE_ROOTS: roots.join(','), INDEXER_CONCURRENCY: '4', ...env });
+  // An account of its own: durable consumers are per region and account, so no other process takes this stack's commands.
+  const account = `t${process.pid}`;
+  Object.assign(process.env, { ALLOWED_FILE_ROOTS: roots.join(','), INDEXER_CONCURRENCY: '4', SIMCLUST_ACCOUNT: account, ...env });
   // eslint-disable-next-line @nx/enforce-module-boundaries
   const { startTestGateway } = await import('../../gateway/test/gateway.harness');
   const { gateway, client } = await startTestGateway();
@@ -54,10 +56,21 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     async close() {
       await indexer?.close();
       await gateway.close();
+      await deleteConsumers(nats, `_${process.env.SIMCLUST_REGION ?? 'local'}_${account}`);
       await nats.drain();
       await db.$disconnect();
     },
   };
+}
+
+/** Removes this stack's durable consumers from the shared NATS. */
+async function deleteConsumers(nats: NatsConnection, suffix: string): Promise<void> {
+  const jsm = await nats.jetstreamManager();
+  for (const stream of Object.values(Streams)) {
+    for await (const consumer of jsm.consumers.list(stream.name)) {
+      if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
+    }
+  }
 }
 
 /** Waits until the task has ended and returns its row. */

@@ -15,12 +15,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'dotenv';
+import { connect } from 'nats';
 import sharp from 'sharp';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TARGET_RATIO = 1.5;
 const BATCH = 100;
-const BENCH_ACCOUNT = 'bench-index';
 // Each GetTask costs the gateway a few ms of CPU that the indexer then lacks: 50 ms bounds both that and the lag.
 const POLL_MS = 50;
 
@@ -94,16 +94,16 @@ async function startApps(roots) {
     INDEXER_PORT: String(await freePort()),
     ALLOWED_FILE_ROOTS: [...new Set([...configured, ...roots])].join(','),
     LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
-    // Its own durable consumer: an indexer of a test suite on the same NATS would take (and drop) the default one's commands.
-    SIMCLUST_ACCOUNT: BENCH_ACCOUNT,
+    // An account of its own: durable consumers are per region and account, so no other indexer on this NATS takes its commands.
+    SIMCLUST_ACCOUNT: `bench-${process.pid}`,
   };
   const children = ['gateway', 'indexer'].map((app) => {
     const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (chunk) => process.stderr.write(`${app}: ${chunk}`));
     return child;
   });
-  const stop = () =>
-    Promise.all(
+  const stop = async () => {
+    await Promise.all(
       children.map(
         (child) =>
           new Promise((resolve) => {
@@ -114,6 +114,8 @@ async function startApps(roots) {
           }),
       ),
     );
+    await deleteConsumers(env.NATS_URL ?? 'nats://127.0.0.1:4222', `_${env.SIMCLUST_REGION ?? 'local'}_${env.SIMCLUST_ACCOUNT}`);
+  };
   try {
     await waitReady(`http://127.0.0.1:${env.PORT}`);
     await waitReady(`http://127.0.0.1:${env.INDEXER_PORT}`);
@@ -123,6 +125,22 @@ async function startApps(roots) {
   }
   const pids = Object.fromEntries(['gateway', 'indexer'].map((app, i) => [app, children[i].pid]));
   return { endpoint: `http://127.0.0.1:${env.PORT}`, key: env.ADMIN_API_KEY, stop, pids };
+}
+
+/** Removes the apps' durable consumers, which would otherwise stay in the shared NATS. */
+async function deleteConsumers(natsUrl, suffix) {
+  const nc = await connect({ servers: natsUrl, timeout: 2_000 }).catch(() => undefined);
+  if (!nc) return;
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of ['SIMCLUST_COMMANDS', 'SIMCLUST_EVENTS']) {
+      for await (const consumer of jsm.consumers.list(stream)) {
+        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream, consumer.name).catch(() => undefined);
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 function client(endpoint, key) {
