@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { connect, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
-import { Streams, clusterRunLockKey, jobIds, subjects, type TaskEvent } from '@simclust/contracts';
+import { Queues, Streams, clusterRunLockKey, jobIds, queuePrefix, subjects, type TaskEvent } from '@simclust/contracts';
 import { createDatabase, type Db } from '@simclust/db';
 import { createRedis } from '@simclust/messaging';
 import { ImmClient, REPO_ROOT, STACK_APPS, WebhookReceiver, startStack, uniqueName, type Stack, type StackAppName } from '@simclust/testing';
@@ -320,7 +320,7 @@ test('restart Redis with its data lost', async () => {
   // Another holder of the dataset's run lock keeps the job waiting in Redis, so the restart surely loses it.
   await redis.set(clusterRunLockKey(datasetId), 'fault-suite', 'PX', 600_000);
   const taskId = await submitClustering(dataset);
-  await until('the clustering job to wait in Redis', async () => (await redis.exists(`bull:clustering:${jobIds.cluster(taskId)}`)) === 1, 30_000, 50);
+  await until('the clustering job to wait in Redis', async () => (await redis.exists(`${queuePrefix(region, '0')}:${Queues.clustering}:${jobIds.cluster(taskId)}`)) === 1, 30_000, 50);
   await services.stopRedis();
   const health = await redThenGreen(['gateway', 'clustering-worker', 'notifications'], async () => {
     await sleep(1_000);
