@@ -45,10 +45,13 @@ export class TasksService {
   ) {}
 
   async get(projectName: string, taskType: string, taskId: string, requestDefinition: boolean, now = new Date()) {
-    const projectId = await this.tasks.projectId(projectName);
-    const task = await this.tasks.findLive(projectId, taskId, now);
+    const task = await this.tasks.findLiveByProjectName(projectName, taskId, now);
     // A task of another type is as absent as a missing one: TaskType and TaskId name the task together.
-    if (!task || task.taskType !== taskType) throw ImmError.notFound('task', taskId);
+    if (!task || task.taskType !== taskType) {
+      // Only a miss pays for the project lookup, which answers "project not found" before "task not found".
+      await this.tasks.projectId(projectName);
+      throw ImmError.notFound('task', taskId);
+    }
     return { ProjectName: projectName, EventId: task.eventId, ...taskInfo(task, requestDefinition) };
   }
 
