@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Load benchmark (issue 7): the built gateway alone, on a dataset of 10,000 generated files in clusters of 2–5
+// (rows written straight into Postgres, no images), its project's ProjectQueriesPerSecond raised through the API and
+// the gateway's KEY_QUERIES_PER_SECOND raised; autocannon drives GetTask, then QuerySimilarImageClusters, at a fixed
+// rate, and prints req/s, p50, p99 and errors beside the target (p99 ≤ 25 ms at 500 req/s on 2 cores).
+// Usage: node tools/bench/load/run.mjs [--rate 500] [--duration 20] [--connections 20] [--max-results 100] [--log-level info]
+// Needs the built gateway (npm run build) and the usual services; it uses a database of its own (simclust_bench_load).
+import { randomBytes, createHash, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { migrate } from '../../migrate/migrate.mjs';
+import { ImmClient, startStack } from '@simclust/testing';
+
+const TARGET = { rate: 500, p99Ms: 25 };
+const FILES = 10_000;
+const TASKS = 200;
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: String(TARGET.rate) },
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '20' },
+    'max-results': { type: 'string', default: '100' },
+    'log-level': { type: 'string', default: 'info' },
+    database: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/simclust_bench_load' },
+  },
+});
+const rate = Number(args.rate);
+const duration = Number(args.duration);
+
+async function ensureDatabase(url) {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  await migrate(url, { log: () => undefined });
+}
+
+/** 10,000 Indexed files in clusters of 2–5 (every file in one), and TASKS finished index tasks. */
+async function seed(db, projectId, datasetId) {
+  const started = performance.now();
+  const ids = [];
+  const uris = [];
+  const scores = [];
+  for (let i = 0; i < FILES; i++) {
+    const uri = `file:///bench/load/img_${String(i).padStart(5, '0')}.jpg`;
+    uris.push(uri);
+    ids.push(createHash('sha256').update(`${datasetId}\n${uri}`).digest('hex'));
+    scores.push(Math.round(Math.random() * 1000) / 1000);
+  }
+  await db.query('BEGIN');
+  await db.query(
+    `INSERT INTO "File" (id, "datasetId", uri, status, filename, size, "imageWidth", "imageHeight", "imageScore", "scoreDetails", "contentVersion", "clusteredVersion", "updatedAt")
+     SELECT x.id, $1, x.uri, 'Indexed', regexp_replace(x.uri, '^.*/', ''), 123456, 1024, 768, x.score,
+            jsonb_build_object('Sharpness', x.score, 'Exposure', 0.5, 'Resolution', 0.8), 1, 1, now()
+     FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(id, uri, score)`,
+    [datasetId, ids, uris, scores],
+  );
+  const clusterIds = [];
+  const memberFiles = [];
+  const memberClusters = [];
+  for (let at = 0, n = 0; at < FILES; n++) {
+    const size = Math.min(2 + (n % 4), FILES - at);
+    const clusterId = `SimilarImageCluster-${randomUUID()}`;
+    clusterIds.push(clusterId);
+    for (let k = 0; k < size; k++) {
+      memberFiles.push(ids[at + k]);
+      memberClusters.push(clusterId);
+    }
+    at += size;
+  }
+  await db.query(
+    `INSERT INTO "SimilarImageCluster" (id, "datasetId", "createdAt", "updatedAt")
+     SELECT x.id, $1, now() - (x.n || ' seconds')::interval, now() - (x.n || ' seconds')::interval FROM unnest($2::text[]) WITH ORDINALITY AS x(id, n)`,
+    [datasetId, clusterIds],
+  );
+  await db.query(`INSERT INTO "SimilarImageClusterMember" ("fileId", "clusterId") SELECT * FROM unnest($1::text[], $2::text[])`, [memberFiles, memberClusters]);
+  const taskIds = Array.from({ length: TASKS }, () => `IndexFileMeta-${randomUUID()}`);
+  await db.query(
+    `INSERT INTO "Task" (id, "projectId", "datasetName", "taskType", status, progress, "requestId", "eventId", "requestDefinition", result, "startTime", "endTime", "expiresAt", "eventPublishedAt")
+     SELECT x.id, $1, $2, 'IndexFileMeta', 'Succeeded', 100, 'BENCH-REQUEST', 'bench-' || md5(x.id), '{}'::jsonb,
+            jsonb_build_object('Files', jsonb_build_array(jsonb_build_object('URI', 'file:///bench/load/img_00000.jpg', 'Error', ''))),
+            now() - interval '1 minute', now(), now() + interval '7 days', now()
+     FROM unnest($3::text[]) AS x(id)`,
+    [projectId, (await db.query('SELECT name FROM "Dataset" WHERE id = $1', [datasetId])).rows[0].name, taskIds],
+  );
+  await db.query('COMMIT');
+  await db.query('ANALYZE "File", "SimilarImageCluster", "SimilarImageClusterMember", "Task"');
+  return { taskIds, clusters: clusterIds.length, ms: performance.now() - started };
+}
+
+function drive(url, key, title, bodies, seconds = duration) {
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        title,
+        method: 'POST',
+        connections: Number(args.connections),
+        overallRate: rate,
+        duration: seconds,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+function line(title, r) {
+  const errors = r.errors + r.timeouts + r.non2xx;
+  const verdict = r.latency.p99 <= TARGET.p99Ms && Math.abs(r.requests.average - rate) / rate < 0.05 && errors === 0 ? 'meets' : 'MISSES';
+  return `${title.padEnd(26)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${String(r.latency.p50).padStart(3)} ms  p99 ${String(r.latency.p99).padStart(3)} ms  max ${String(r.latency.max).padStart(4)} ms  errors ${errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts})  ${r.requests.total} requests — ${verdict} the target`;
+}
+
+const adminKey = `bench-${randomBytes(16).toString('hex')}`;
+await ensureDatabase(args.database);
+const stack = await startStack({
+  apps: ['gateway'],
+  env: {
+    DATABASE_URL: args.database,
+    SECRETS_KEY: randomBytes(24).toString('hex'),
+    ADMIN_API_KEY: adminKey,
+    SIMCLUST_REGION: `load${randomBytes(3).toString('hex')}`,
+    KEY_QUERIES_PER_SECOND: '1000000',
+    LOG_LEVEL: args['log-level'],
+    NODE_ENV: 'production',
+  },
+});
+const db = new pg.Client({ connectionString: args.database });
+await db.connect();
+try {
+  const client = new ImmClient(stack.url, adminKey);
+  const ProjectName = `load_${randomBytes(4).toString('hex')}`;
+  const DatasetName = 'photos';
+  await client.ok('CreateProject', { ProjectName, ProjectQueriesPerSecond: 100_000 });
+  await client.ok('CreateDataset', { ProjectName, DatasetName });
+  const { rows } = await db.query('SELECT d.id, d."projectId" FROM "Dataset" d JOIN "Project" p ON p.id = d."projectId" WHERE p.name = $1', [ProjectName]);
+  const seeded = await seed(db, rows[0].projectId, rows[0].id);
+  console.log(`seeded ${FILES} files in ${seeded.clusters} clusters and ${TASKS} tasks in ${(seeded.ms / 1000).toFixed(1)} s; gateway LOG_LEVEL=${args['log-level']}`);
+
+  const getTask = seeded.taskIds.map((TaskId) => JSON.stringify({ Action: 'GetTask', ProjectName, TaskType: 'IndexFileMeta', TaskId }));
+  const check = await client.ok('GetTask', { ProjectName, TaskType: 'IndexFileMeta', TaskId: seeded.taskIds[0] });
+  if (check.Status !== 'Succeeded') throw new Error(`GetTask answered ${JSON.stringify(check)}`);
+  const maxResults = Number(args['max-results']);
+  const query = [JSON.stringify({ Action: 'QuerySimilarImageClusters', ProjectName, DatasetName, MaxResults: maxResults })];
+  const page = await client.ok('QuerySimilarImageClusters', { ProjectName, DatasetName, MaxResults: maxResults });
+  console.log(`QuerySimilarImageClusters answers ${page.SimilarImageClusters.length} clusters (${Buffer.byteLength(JSON.stringify(page))} bytes) per call`);
+
+  // A short warm-up: JIT, connection pool, the project-limit cache.
+  await drive(stack.url, adminKey, 'warm-up', [...getTask.slice(0, 10), ...query], 3);
+  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared)`);
+  const results = [];
+  results.push(line(`GetTask @ ${rate}/s`, await drive(stack.url, adminKey, 'GetTask', getTask)));
+  console.log(results.at(-1));
+  results.push(line(`QuerySimilarImageClusters`, await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query)));
+  console.log(results.at(-1));
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await db.query('DELETE FROM "Project" WHERE name = $1', [ProjectName]);
+} finally {
+  await db.end();
+  await stack.stop();
+}
