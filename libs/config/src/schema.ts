@@ -35,9 +35,9 @@ export function commonSchema(root: string) {
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
     THUMBNAIL_DIR: z.string().min(1).default(join(root, 'data', 'thumbnails')),
     SHUTDOWN_GRACE_MS: positiveInt.default(15000),
-  };
     // A JetStream message held by a consumer that died is redelivered after this long (live handlers are kept alive).
     JETSTREAM_ACK_WAIT_MS: positiveInt.default(60_000),
+  };
 }
 
 export function gatewaySchema(root: string) {
@@ -73,13 +73,13 @@ export function clusteringWorkerSchema(root: string) {
     CLUSTERING_CONCURRENCY: positiveInt.default(2),
     // worker_threads that verify candidate pairs of large runs (small runs verify in-process).
     CLUSTERING_VERIFY_THREADS: positiveInt.default(2),
-  });
-}
-
     // How often Running clustering tasks with no live BullMQ job (Redis lost them) are enqueued again from Postgres.
     CLUSTERING_RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
     // Lock of a running clustering job: a job whose worker died is taken over within about 1.5× this.
     CLUSTERING_JOB_LOCK_MS: positiveInt.min(2_000, 'must be at least 2000').default(60_000),
+  });
+}
+
 export function notificationsSchema(root: string) {
   return z.object({
     ...commonSchema(root),
