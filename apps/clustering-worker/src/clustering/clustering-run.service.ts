@@ -13,7 +13,7 @@ import {
 } from '@simclust/clustering';
 import type { ClusteringWorkerConfig } from '@simclust/config';
 import { ImmError, newClusterId } from '@simclust/contracts';
-import { CANDIDATE_RADIUS, descriptorCodes, FEATURE_VERSION } from '@simclust/features';
+import { CANDIDATE_RADIUS, descriptorCodes, FEATURE_VERSION, HASH_WINDOWS } from '@simclust/features';
 import type { Logger } from '@simclust/observability';
 import { CONFIG, LOGGER } from '@simclust/runtime';
 import { safeVerify } from '../verification/safe-verify';
@@ -115,7 +115,13 @@ export class ClusteringRunService implements OnModuleDestroy {
     const fingerprint = await this.state.fingerprint(datasetId);
     const expected = await this.state.countSearchable(datasetId, FEATURE_VERSION);
     const searchPool = expected >= SEARCH_POOL_MIN_IMAGES ? (this.searchPool ??= createSearchPool(this.config.CLUSTERING_VERIFY_THREADS)) : undefined;
-    const index = new CandidateIndex({ radius: CANDIDATE_RADIUS, expectedImages: Math.max(1024, expected), shared: searchPool !== undefined });
+    // Size the index for the real descriptor: probes include the anchors.
+    const index = new CandidateIndex({
+      radius: CANDIDATE_RADIUS,
+      expectedImages: Math.max(1024, expected),
+      expectedProbesPerImage: HASH_WINDOWS.anchors.length + HASH_WINDOWS.probes.length,
+      shared: searchPool !== undefined,
+    });
     const pending: Array<{ seq: number; contentVersion: number }> = [];
     for await (const rows of this.state.streamDescriptors(datasetId, FEATURE_VERSION)) {
       this.addToIndex(index, rows);
