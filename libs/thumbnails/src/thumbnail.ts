@@ -7,6 +7,8 @@ import sharp from 'sharp';
 export const THUMBNAIL_LONG_SIDE = 320;
 /** WebP quality: thumbnails of photos land around 10 KB (2–20 KB on the DEV bench). */
 export const THUMBNAIL_QUALITY = 75;
+/** libvips' fastest WebP effort: a 320 px thumbnail costs ~14 ms of CPU instead of ~25 ms at the default, for a few % more bytes. */
+export const THUMBNAIL_EFFORT = 0;
 export const THUMBNAIL_CONTENT_TYPE = 'image/webp';
 /** Default decode limit, the same as sharp's: larger inputs are refused before any pixel is decoded. */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 268_402_689;
@@ -47,7 +49,7 @@ export async function renderThumbnail(input: Buffer, options: ThumbnailOptions =
   const { data, info } = await sharp(input, { failOn: 'truncated', limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS, autoOrient: true })
     .resize(THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })
-    .webp({ quality: THUMBNAIL_QUALITY })
+    .webp({ quality: THUMBNAIL_QUALITY, effort: THUMBNAIL_EFFORT })
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
