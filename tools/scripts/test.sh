@@ -34,5 +34,8 @@ node tools/migrate/migrate.mjs
 step "build"
 npx nx run-many -t build
 
+step "lint"
+npx nx run-many -t lint
+
 step "tests"
 npx nx run-many -t test --parallel=1
