@@ -1,10 +1,8 @@
-import { constants as fsConstants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { basename, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
+import { FileRootError, FileRoots, type OpenedFile } from '@simclust/file-roots';
 import { BlockedAddressError, guardedLookup, isPublicAddress } from '@simclust/netguard';
 import { FileFailure } from './file-failure';
 
@@ -33,17 +31,14 @@ export class FileFetcher {
 
   private constructor(
     private readonly options: FetcherOptions,
-    /** Each root as configured and as its symlink-resolved real path. */
-    private readonly roots: { configured: string[]; real: string[] },
+    private readonly roots: FileRoots,
   ) {
     this.lookup = guardedLookup(options.allowPrivateNetwork);
   }
 
   /** Resolves the roots once; a root that does not exist admits nothing. */
   static async create(options: FetcherOptions): Promise<FileFetcher> {
-    const configured = options.allowedRoots.map((r) => resolve(r));
-    const real = (await Promise.all(configured.map((r) => realpath(r).catch(() => undefined)))).filter((r): r is string => !!r);
-    return new FileFetcher(options, { configured, real });
+    return new FileFetcher(options, await FileRoots.create(options.allowedRoots));
   }
 
   fetch(uri: string): Promise<FetchedFile> {
@@ -53,50 +48,23 @@ export class FileFetcher {
     return Promise.reject(new FileFailure('InvalidArgument', `The URI scheme ${scheme ?? '(none)'} is not supported.`));
   }
 
-  private inside(path: string, roots: readonly string[]): boolean {
-    return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));
-  }
-
   private async readLocal(uri: string): Promise<FetchedFile> {
-    let path: string;
+    let opened: OpenedFile;
     try {
-      if (!/^file:\/\/(localhost)?\//i.test(uri)) throw new Error('the path must be absolute');
-      path = resolve(fileURLToPath(uri));
+      opened = await this.roots.open(uri);
     } catch (err) {
-      throw new FileFailure('InvalidArgument', `The URI is not a valid absolute file URI (${(err as Error).message}).`);
-    }
-    const named = this.inside(path, [...this.roots.configured, ...this.roots.real]);
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch (err) {
-      // Outside the roots, say so rather than whether the file exists.
-      if (!named) throw outsideRoots();
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileFailure('InvalidArgument', 'File does not exist.');
-      throw new FileFailure('InvalidArgument', `The file cannot be read (${code ?? (err as Error).message}).`);
-    }
-    if (!this.inside(real, this.roots.real)) {
-      if (named) throw new FileFailure('AccessDenied', 'The path leads through a symbolic link to a location outside ALLOWED_FILE_ROOTS.');
-      throw outsideRoots();
-    }
-    let handle;
-    try {
-      // O_NOFOLLOW: the checked real path must not have become a symlink since.
-      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    } catch (err) {
-      throw new FileFailure('InvalidArgument', `The file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+      if (!(err instanceof FileRootError)) throw err;
+      const access = err.refusal === 'outside-roots' || err.refusal === 'link-outside-roots';
+      throw new FileFailure(access ? 'AccessDenied' : 'InvalidArgument', err.message);
     }
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new FileFailure('InvalidArgument', 'The path is not a regular file.');
-      if (stat.size > this.options.maxBytes) throw tooLarge(`The file has ${stat.size} bytes`, this.options.maxBytes);
-      return { bytes: await handle.readFile(), filename: basename(path) };
+      if (opened.stat.size > this.options.maxBytes) throw tooLarge(`The file has ${opened.stat.size} bytes`, this.options.maxBytes);
+      return { bytes: await opened.handle.readFile(), filename: basename(opened.path) };
     } catch (err) {
       if (err instanceof FileFailure) throw err;
       throw new FileFailure('InvalidArgument', `The file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
     } finally {
-      await handle.close();
+      await opened.handle.close();
     }
   }
 
@@ -193,10 +161,6 @@ export class FileFetcher {
         return new FileFailure('InvalidArgument', `The download from ${where} failed (${code ?? err.message}).`);
     }
   }
-}
-
-function outsideRoots(): FileFailure {
-  return new FileFailure('AccessDenied', 'The path is outside ALLOWED_FILE_ROOTS.');
 }
 
 function tooLarge(what: string, max: number): FileFailure {

@@ -1,8 +1,6 @@
-import { constants as fsConstants } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { FileHandle } from 'node:fs/promises';
 import { ImmError } from '@simclust/contracts';
+import { FileRootError, FileRoots, type OpenedFile } from '@simclust/file-roots';
 
 /** An opened original, ready to stream; the caller closes `handle`. */
 export interface OpenedOriginal {
@@ -43,39 +41,27 @@ function refused(message: string): ImmError {
  * of arbitrary URLs for anyone with read access to a dataset.
  */
 export class OriginalImageReader {
-  private constructor(private readonly realRoots: readonly string[]) {}
+  private constructor(private readonly roots: FileRoots) {}
 
   /** Resolves the roots once; a root that does not exist admits nothing. */
   static async create(allowedRoots: readonly string[]): Promise<OriginalImageReader> {
-    const real = await Promise.all(allowedRoots.map((r) => realpath(resolve(r)).catch(() => undefined)));
-    return new OriginalImageReader(real.filter((r): r is string => !!r));
-  }
-
-  private inside(path: string): boolean {
-    return this.realRoots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));
+    return new OriginalImageReader(await FileRoots.create(allowedRoots));
   }
 
   async open(uri: string): Promise<OpenedOriginal> {
     if (!/^file:\/\/(localhost)?\//i.test(uri)) {
       throw ImmError.notFound('original image', `${uri} (only file:// originals are served; open http(s) originals at their own address)`);
     }
-    let real: string;
+    let opened: OpenedFile;
     try {
-      real = await realpath(resolve(fileURLToPath(uri)));
-    } catch {
+      opened = await this.roots.open(uri);
+    } catch (err) {
+      if (!(err instanceof FileRootError)) throw err;
+      if (err.refusal === 'outside-roots' || err.refusal === 'link-outside-roots') throw refused('The original image is outside ALLOWED_FILE_ROOTS.');
       throw ImmError.notFound('original image', uri);
     }
-    if (!this.inside(real)) throw refused('The original image is outside ALLOWED_FILE_ROOTS.');
-    let handle: FileHandle;
+    const { handle, stat } = opened;
     try {
-      // O_NOFOLLOW: the checked real path must not have become a symlink since.
-      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    } catch {
-      throw ImmError.notFound('original image', uri);
-    }
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw ImmError.notFound('original image', uri);
       const head = Buffer.alloc(SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
       const contentType = sniffImageType(head.subarray(0, bytesRead));

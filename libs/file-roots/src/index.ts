@@ -1,0 +1,1 @@
+export { FileRootError, FileRoots, type FileRootRefusal, type OpenedFile } from './file-roots';
