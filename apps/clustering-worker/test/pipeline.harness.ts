@@ -3,10 +3,8 @@
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { connect } from 'nats';
-import { Streams } from '@simclust/contracts';
 import type { WorkerApp } from '@simclust/runtime';
-import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
+import { deleteInstallationConsumers, uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 
 export const DEV_DIR = realpathSync('/work/shared/bench/dev');
 export const DEV_IMAGES = join(DEV_DIR, 'images');
@@ -58,26 +56,12 @@ export async function startPipeline(): Promise<Pipeline> {
       await worker.close();
       await indexer.close();
       await gateway.close();
-      await deleteConsumers(`_${process.env.SIMCLUST_REGION ?? 'local'}_${account}`);
+      await deleteInstallationConsumers(process.env.SIMCLUST_REGION ?? 'local', account, process.env.NATS_URL);
       rmSync(SCRATCH_DIR, { recursive: true, force: true });
     },
   };
 }
 
-/** Removes this stack's durable consumers from the shared NATS. */
-async function deleteConsumers(suffix: string): Promise<void> {
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  try {
-    const jsm = await nc.jetstreamManager();
-    for (const stream of Object.values(Streams)) {
-      for await (const consumer of jsm.consumers.list(stream.name)) {
-        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
-      }
-    }
-  } finally {
-    await nc.close();
-  }
-}
 
 /** A fresh project and dataset, with helpers bound to them. */
 export async function newDataset(client: ImmClient, prefix: string) {

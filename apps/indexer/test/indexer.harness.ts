@@ -7,7 +7,7 @@ import { Streams, subjects, type TaskEvent } from '@simclust/contracts';
 import { createDatabase, type Db } from '@simclust/db';
 import { connectNats } from '@simclust/messaging';
 import type { WorkerApp } from '@simclust/runtime';
-import { waitFor, type ImmClient } from '@simclust/testing';
+import { deleteInstallationConsumers, waitFor, type ImmClient } from '@simclust/testing';
 // The e2e tests run the gateway beside the indexer in this process, as the issue asks; apps never import each other.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import type { RunningGateway } from '../../gateway/src/bootstrap';
@@ -56,22 +56,13 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     async close() {
       await indexer?.close();
       await gateway.close();
-      await deleteConsumers(nats, `_${process.env.SIMCLUST_REGION ?? 'local'}_${account}`);
+      await deleteInstallationConsumers(process.env.SIMCLUST_REGION ?? 'local', account, process.env.NATS_URL);
       await nats.drain();
       await db.$disconnect();
     },
   };
 }
 
-/** Removes this stack's durable consumers from the shared NATS. */
-async function deleteConsumers(nats: NatsConnection, suffix: string): Promise<void> {
-  const jsm = await nats.jetstreamManager();
-  for (const stream of Object.values(Streams)) {
-    for await (const consumer of jsm.consumers.list(stream.name)) {
-      if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
-    }
-  }
-}
 
 /** Waits until the task has ended and returns its row. */
 export function taskDone(db: Db, taskId: string, timeoutMs = 30_000) {

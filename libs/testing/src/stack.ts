@@ -286,8 +286,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 async function deleteRegionConsumers(env: Record<string, string>): Promise<void> {
   const region = env.SIMCLUST_REGION;
   if (!region || region === 'local') return;
-  const suffix = `_${region}_${env.SIMCLUST_ACCOUNT ?? '0'}`;
-  const nc = await connect({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', timeout: 2_000 }).catch(() => undefined);
+  await deleteInstallationConsumers(region, env.SIMCLUST_ACCOUNT ?? '0', env.NATS_URL);
+}
+
+/** Removes the durable consumers of one installation (region, account) from a shared NATS. */
+export async function deleteInstallationConsumers(region: string, account: string, natsUrl = 'nats://127.0.0.1:4222'): Promise<void> {
+  const suffix = `_${region}_${account}`;
+  const nc = await connect({ servers: natsUrl, timeout: 2_000 }).catch(() => undefined);
   if (!nc) return;
   try {
     const jsm = await nc.jetstreamManager();

@@ -5,10 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Streams } from '@simclust/contracts';
-import { connectNats } from '@simclust/messaging';
 import type { WorkerApp } from '@simclust/runtime';
-import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
+import { deleteInstallationConsumers, uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 import type { RunningGateway } from '../../src/bootstrap';
 import { startTestGateway } from '../gateway.harness';
 
@@ -56,27 +54,13 @@ export async function startGalleryStack(options: { clustering: boolean }): Promi
     async close() {
       for (const worker of workers.reverse()) await worker.close();
       await gateway.close();
-      await deleteRegionConsumers(region);
+      await deleteInstallationConsumers(region, '0', process.env.NATS_URL);
       rmSync(thumbnailDir, { recursive: true, force: true });
       rmSync(scratchDir, { recursive: true, force: true });
     },
   };
 }
 
-/** The durable consumers of a test region would otherwise stay in the shared NATS. */
-async function deleteRegionConsumers(region: string): Promise<void> {
-  const nc = await connectNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', 'gallery-tests-cleanup');
-  try {
-    const jsm = await nc.jetstreamManager();
-    for (const stream of Object.values(Streams)) {
-      for await (const consumer of jsm.consumers.list(stream.name)) {
-        if (consumer.name.endsWith(`_${region}_0`)) await jsm.consumers.delete(stream.name, consumer.name).catch(() => undefined);
-      }
-    }
-  } finally {
-    await nc.close();
-  }
-}
 
 /** A fresh project and dataset with helpers to index and cluster through the API, as a client would. */
 export async function newGalleryDataset(client: ImmClient, prefix: string) {
