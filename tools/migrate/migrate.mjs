@@ -62,6 +62,24 @@ export async function ensureDatabase(url) {
   }
 }
 
+/**
+ * Drops and recreates a test database, so every `npm test` starts from the same state (leftovers of earlier runs,
+ * such as pending webhook deliveries sealed under another SECRETS_KEY, cannot leak in). Refuses other databases.
+ */
+export async function recreateTestDatabase(url) {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!/_test$/.test(name)) throw new Error(`refusing to drop ${name}: only a database whose name ends in _test is recreated`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function migrate(url = databaseUrl(), { log = console.log, dir = MIGRATIONS_DIR } = {}) {
   await ensureDatabase(url);
   const client = new pg.Client({ connectionString: url });
@@ -121,12 +139,13 @@ export async function status(url = databaseUrl(), dir = MIGRATIONS_DIR) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const fresh = process.argv.includes('--fresh-test-database');
   const run = process.argv.includes('--status')
     ? status().then((list) => {
         for (const m of list) console.log(`${m.applied ? 'applied' : 'pending'}  ${m.name}`);
         if (list.some((m) => !m.applied)) process.exitCode = 1;
       })
-    : migrate().then((applied) => console.log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date'));
+    : (fresh ? recreateTestDatabase(databaseUrl()) : Promise.resolve()).then(() => migrate()).then((applied) => console.log(applied.length ? `${applied.length} migration(s) applied` : 'database is up to date'));
   run.catch((err) => {
     console.error(`migrate: ${err.message}`);
     process.exit(1);

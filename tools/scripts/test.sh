@@ -28,8 +28,8 @@ load_env_local
 step "services"
 bash tools/scripts/ensure-services.sh
 
-step "test database and migrations (${DATABASE_URL##*/})"
-node tools/migrate/migrate.mjs
+step "a fresh test database and migrations (${DATABASE_URL##*/})"
+node tools/migrate/migrate.mjs --fresh-test-database
 
 step "build"
 npx nx run-many -t build

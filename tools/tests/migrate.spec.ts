@@ -134,3 +134,24 @@ test('two runners at once on one database apply each migration once', async () =
   const count = await withClient(db, async (c) => Number((await c.query('SELECT count(*) FROM "_prisma_migrations"')).rows[0].count));
   expect(count).toBe(onDisk.length);
 });
+
+test('--fresh-test-database starts a test database from nothing and refuses any other database', async () => {
+  const db = `${newDatabase()}_test`;
+  await createDatabase(db);
+  const url = databaseUrl(db);
+  await withClient(db, (c) => c.query('CREATE TABLE leftover (id int)'));
+  const fresh = await run('node', ['tools/migrate/migrate.mjs', '--fresh-test-database'], { DATABASE_URL: url });
+  expect(fresh.code).toBe(0);
+  const leftover = await withClient(db, async (c) => (await c.query(`SELECT to_regclass('leftover') AS t`)).rows[0].t);
+  expect(leftover).toBeNull();
+  const applied = await withClient(db, async (c) => Number((await c.query('SELECT count(*) FROM "_prisma_migrations"')).rows[0].count));
+  expect(applied).toBe(onDisk.length);
+  await dropDatabase(db);
+
+  const other = newDatabase();
+  await createDatabase(other);
+  const refused = await run('node', ['tools/migrate/migrate.mjs', '--fresh-test-database'], { DATABASE_URL: databaseUrl(other) });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('only a database whose name ends in _test');
+  expect(await databaseExists(other)).toBe(true);
+});

@@ -45,7 +45,12 @@ export class DeliveryService {
     }
     if (!(await this.deliveries.claim(delivery.id, attemptsMade, new Date(Date.now() + ATTEMPT_LEASE_MS)))) return 'stale';
 
-    const result = await this.sender.send({ url: delivery.url, webhookId: delivery.eventId, body: delivery.body, secret: this.box.decrypt(found.secretEnc) });
+    const secret = this.unseal(found.secretEnc);
+    // A secret sealed under another SECRETS_KEY can never be used: fail the delivery once instead of retrying for ever.
+    const result =
+      secret === undefined
+        ? { latencyMs: 0, error: 'The signing secret cannot be decrypted with the current SECRETS_KEY.', permanent: true }
+        : await this.sender.send({ url: delivery.url, webhookId: delivery.eventId, body: delivery.body, secret });
     const attempt = attemptsMade + 1;
     const now = new Date();
     const outcome = this.policy.decide(result, attempt, now);
@@ -73,5 +78,13 @@ export class DeliveryService {
       );
     }
     return outcome.status;
+  }
+
+  private unseal(sealed: string): string | undefined {
+    try {
+      return this.box.decrypt(sealed);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -265,3 +265,17 @@ it('purges tasks past their retention, and finished deliveries as old, by the cl
   expect(await db.task.count({ where: { id: younger.id } })).toBe(0);
   await db.webhookDelivery.deleteMany({ where: { taskId: old.id } });
 });
+
+it('fails a delivery at once when its signing secret was sealed under another SECRETS_KEY', async () => {
+  const project = await fixtures.project();
+  await db.project.update({ where: { id: project.id }, data: { webhookSecretEnc: new SecretBox('another-master-key-0123456789abcdef').encrypt('whsec_x') } });
+  const r = await receiver();
+  const task = await fixtures.finishedTask(project.id, { webhookUrl: `${r.url}/task` });
+  const [delivery] = await waitFor(async () => {
+    const d = await deliveriesOf(task.eventId);
+    return d[0]?.status === 'Failed' && d;
+  }, { what: 'the delivery to fail' });
+  expect(delivery.attemptsLog).toHaveLength(1);
+  expect(delivery.attemptsLog[0].error).toContain('cannot be decrypted');
+  expect(r.received).toHaveLength(0);
+});
