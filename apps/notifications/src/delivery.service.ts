@@ -73,7 +73,7 @@ export class DeliveryService {
     );
     if (outcome.status === 'Pending') {
       // If this enqueue is lost (Redis down), the reconciler finds the pending delivery and enqueues it.
-      await this.queues.enqueueAttempts([{ id: delivery.id, attempts: attempt, nextAttemptAt: outcome.nextAttemptAt }]).catch((err: unknown) =>
+      await this.queues.scheduleNextAttempt({ id: delivery.id, attempts: attempt, nextAttemptAt: outcome.nextAttemptAt }).catch((err: unknown) =>
         this.log.warn({ err, deliveryId: delivery.id }, 'could not enqueue the next attempt; the reconciler will'),
       );
     }

@@ -23,6 +23,17 @@ export class NotificationQueues implements OnModuleDestroy {
   }
 
   /** Schedules the next attempt of each delivery at its nextAttemptAt. */
+  /**
+   * Schedules one delivery's next attempt, moving a job of the same id that is already waiting at another time: the
+   * reconciler may have read the row while the attempt held its lease and queued the job at the lease's end.
+   */
+  async scheduleNextAttempt(delivery: PendingDelivery, now = Date.now()): Promise<void> {
+    await this.enqueueAttempts([delivery], now);
+    const job = await this.webhooks.getJob(jobIds.delivery(delivery.id, delivery.attempts));
+    const delay = Math.max(0, delivery.nextAttemptAt.getTime() - now);
+    if (job && (await job.isDelayed()) && Math.abs(job.timestamp + (job.opts.delay ?? 0) - (now + delay)) > 1_000) await job.changeDelay(delay);
+  }
+
   async enqueueAttempts(deliveries: PendingDelivery[], now = Date.now()): Promise<void> {
     if (deliveries.length === 0) return;
     await this.webhooks.addBulk(
