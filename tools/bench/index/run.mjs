@@ -6,17 +6,15 @@
 // this script started them) and of the floor — and the load average, as the machine is shared.
 // Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 40]
 // Without --endpoint it starts the built gateway and indexer (npm run build first) on free ports.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse } from 'dotenv';
-import { connect } from 'nats';
 import sharp from 'sharp';
+import { startStack } from '../pipeline/stack.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TARGET_RATIO = 1.5;
@@ -55,92 +53,6 @@ async function measured(work) {
   await work();
   const used = process.cpuUsage(cpu);
   return { wallMs: now() - started, cpuMs: (used.user + used.system) / 1000 };
-}
-const fileEnv = existsSync(join(ROOT, '.env.local')) ? parse(readFileSync(join(ROOT, '.env.local'))) : {};
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Starts the built gateway and indexer with `roots` readable; returns the endpoint, key and a stop function. */
-async function startApps(roots) {
-  for (const app of ['gateway', 'indexer']) {
-    if (!existsSync(join(ROOT, 'apps', app, 'dist', 'main.js'))) throw new Error(`apps/${app}/dist/main.js is missing: run \`npm run build\` first`);
-  }
-  const baseEnv = { ...fileEnv, ...process.env };
-  const migrated = spawnSync(process.execPath, [join(ROOT, 'tools/migrate/migrate.mjs')], { cwd: ROOT, encoding: 'utf8', env: baseEnv });
-  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
-  const configured = (baseEnv.ALLOWED_FILE_ROOTS ?? join(ROOT, 'data')).split(',').filter(Boolean);
-  const env = {
-    ...baseEnv,
-    PORT: String(await freePort()),
-    INDEXER_PORT: String(await freePort()),
-    ALLOWED_FILE_ROOTS: [...new Set([...configured, ...roots])].join(','),
-    LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
-    // An account of its own: durable consumers are per region and account, so no other indexer on this NATS takes its commands.
-    SIMCLUST_ACCOUNT: `bench-${process.pid}`,
-  };
-  const children = ['gateway', 'indexer'].map((app) => {
-    const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (chunk) => process.stderr.write(`${app}: ${chunk}`));
-    return child;
-  });
-  const stop = async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', resolve);
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-          }),
-      ),
-    );
-    await deleteConsumers(env.NATS_URL ?? 'nats://127.0.0.1:4222', `_${env.SIMCLUST_REGION ?? 'local'}_${env.SIMCLUST_ACCOUNT}`);
-  };
-  try {
-    await waitReady(`http://127.0.0.1:${env.PORT}`);
-    await waitReady(`http://127.0.0.1:${env.INDEXER_PORT}`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const pids = Object.fromEntries(['gateway', 'indexer'].map((app, i) => [app, children[i].pid]));
-  return { endpoint: `http://127.0.0.1:${env.PORT}`, key: env.ADMIN_API_KEY, stop, pids };
-}
-
-/** Removes the apps' durable consumers, which would otherwise stay in the shared NATS. */
-async function deleteConsumers(natsUrl, suffix) {
-  const nc = await connect({ servers: natsUrl, timeout: 2_000 }).catch(() => undefined);
-  if (!nc) return;
-  try {
-    const jsm = await nc.jetstreamManager();
-    for (const stream of ['SIMCLUST_COMMANDS', 'SIMCLUST_EVENTS']) {
-      for await (const consumer of jsm.consumers.list(stream)) {
-        if (consumer.name.endsWith(suffix)) await jsm.consumers.delete(stream, consumer.name).catch(() => undefined);
-      }
-    }
-  } finally {
-    await nc.close();
-  }
 }
 
 function client(endpoint, key) {
@@ -238,10 +150,15 @@ const large = await twelveMegapixelSet(devDir, Number(args.large));
 for (const p of [...devPaths, ...large.paths]) await readFile(p);
 sharp.cache(false);
 
-const apps = args.endpoint
-  ? { endpoint: args.endpoint, key: args.key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY, stop: async () => undefined, pids: {} }
-  : await startApps([benchDir, large.dir]);
-const call = client(apps.endpoint, apps.key);
+const stack = await startStack({
+  endpoint: args.endpoint,
+  key: args.key,
+  apps: ['gateway', 'indexer'],
+  allowedRoots: [benchDir, large.dir],
+  log: (line) => process.stderr.write(line),
+});
+const apps = { stop: stack.stop, pids: stack.pids };
+const call = client(stack.api.baseUrl, stack.api.key);
 let allOk = true;
 try {
   for (const [label, paths] of [['DEV set', devPaths], ['12-megapixel JPEGs (4000×3000)', large.paths]]) {

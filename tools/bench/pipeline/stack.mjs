@@ -1,5 +1,5 @@
-// Shared by the quality and pipeline benchmarks: starts the built gateway + indexer + clustering worker (or uses a
-// running gateway given --endpoint/--key) and drives them through the IMM API like any client.
+// Shared by the index, quality and pipeline benchmarks: starts the built apps (gateway + indexer + clustering worker by
+// default, or the `apps` given) or uses a running gateway given --endpoint/--key, and drives them through the IMM API.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { connect } from 'nats';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const APPS = ['gateway', 'indexer', 'clustering-worker'];
+const PORT_VARIABLE = { gateway: 'PORT', indexer: 'INDEXER_PORT', 'clustering-worker': 'CLUSTERING_WORKER_PORT' };
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -38,20 +39,21 @@ async function waitHealthy(url, timeoutMs = 120_000) {
 }
 
 /**
- * Starts the three built apps on free ports with `allowedRoots` readable, or connects to `endpoint`.
- * Returns {api, stop, env}; the apps' stderr goes to `log`, their JSON log lines (stdout) to `onLogLine(app, line)`.
+ * Starts the built apps (`apps`, the gateway first) on free ports with `allowedRoots` readable, or connects to `endpoint`.
+ * Returns {api, stop, env, pids}; the apps' stderr goes to `log`, their JSON log lines (stdout) to `onLogLine(app, line)`.
  */
-export async function startStack({ endpoint, key, allowedRoots = [], log = () => undefined, onLogLine = () => undefined, logLevel } = {}) {
+export async function startStack({ endpoint, key, apps = APPS, allowedRoots = [], log = () => undefined, onLogLine = () => undefined, logLevel } = {}) {
   const fileEnv = existsSync(join(ROOT, '.env.local')) ? parse(readFileSync(join(ROOT, '.env.local'))) : {};
-  if (endpoint) return { api: new ImmApi(endpoint, key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY), stop: async () => undefined, env: { ...fileEnv, ...process.env } };
+  if (endpoint) return { api: new ImmApi(endpoint, key ?? process.env.ADMIN_API_KEY ?? fileEnv.ADMIN_API_KEY), stop: async () => undefined, env: { ...fileEnv, ...process.env }, pids: {} };
 
-  for (const app of APPS) {
+  for (const app of apps) {
     if (!existsSync(join(ROOT, 'apps', app, 'dist', 'main.js'))) throw new Error(`apps/${app}/dist/main.js is missing: run \`npm run build\` first`);
   }
   const migrated = spawnSync(process.execPath, [join(ROOT, 'tools/migrate/migrate.mjs')], { cwd: ROOT, encoding: 'utf8', env: { ...fileEnv, ...process.env } });
   if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
 
-  const ports = { PORT: await freePort(), INDEXER_PORT: await freePort(), CLUSTERING_WORKER_PORT: await freePort() };
+  const ports = {};
+  for (const app of apps) ports[PORT_VARIABLE[app]] = await freePort();
   const roots = [...new Set([...(process.env.ALLOWED_FILE_ROOTS ?? fileEnv.ALLOWED_FILE_ROOTS ?? join(ROOT, 'data')).split(','), ...allowedRoots])].filter(Boolean);
   // An account of its own: durable consumers are per region and account, so nothing else on this NATS takes its commands.
   const account = `bench-${process.pid}`;
@@ -63,7 +65,7 @@ export async function startStack({ endpoint, key, allowedRoots = [], log = () =>
     ALLOWED_FILE_ROOTS: roots.join(','),
     LOG_LEVEL: logLevel ?? process.env.LOG_LEVEL ?? 'warn',
   };
-  const children = APPS.map((app) => {
+  const children = apps.map((app) => {
     const child = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr.on('data', (chunk) => log(`${app}: ${chunk}`));
     createInterface({ input: child.stdout }).on('line', (line) => onLogLine(app, line));
@@ -84,14 +86,13 @@ export async function startStack({ endpoint, key, allowedRoots = [], log = () =>
     await deleteConsumers(env.NATS_URL ?? 'nats://127.0.0.1:4222', `_${env.SIMCLUST_REGION ?? 'local'}_${account}`);
   };
   try {
-    await waitHealthy(`http://127.0.0.1:${ports.PORT}`);
-    await waitHealthy(`http://127.0.0.1:${ports.INDEXER_PORT}`);
-    await waitHealthy(`http://127.0.0.1:${ports.CLUSTERING_WORKER_PORT}`);
+    for (const app of apps) await waitHealthy(`http://127.0.0.1:${ports[PORT_VARIABLE[app]]}`);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { api: new ImmApi(`http://127.0.0.1:${ports.PORT}`, env.ADMIN_API_KEY), stop, env };
+  const pids = Object.fromEntries(apps.map((app, i) => [app, children[i].pid]));
+  return { api: new ImmApi(`http://127.0.0.1:${ports.PORT}`, env.ADMIN_API_KEY), stop, env, pids };
 }
 
 /** Removes the stack's durable consumers, which would otherwise stay in the shared NATS. */
