@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { NotificationsConfig } from '@simclust/config';
 import type { Logger } from '@simclust/observability';
-import { CONFIG, LOGGER, TaskLifecycle } from '@simclust/runtime';
+import { CONFIG, LOGGER, PeriodicPass, TaskLifecycle } from '@simclust/runtime';
 import { DeliveriesRepository } from './deliveries.repository';
 import { NotificationQueues } from './queues';
 
@@ -21,26 +21,24 @@ export interface ReconcileResult {
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic: PeriodicPass<ReconcileResult>;
 
   constructor(
     private readonly deliveries: DeliveriesRepository,
     private readonly queues: NotificationQueues,
     private readonly lifecycle: TaskLifecycle,
     @Inject(CONFIG) private readonly config: NotificationsConfig,
-    @Inject(LOGGER) private readonly log: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.config.WEBHOOK_RECONCILE_INTERVAL_MS);
+    @Inject(LOGGER) log: Logger,
+  ) {
+    this.periodic = new PeriodicPass('reconciliation', () => this.reconcile(), (r) => r.republished > 0 && log.info(r, 'republished task events'), log);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    // A pass blocked on an unreachable Redis must not hold up shutdown.
-    await Promise.race([this.running, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  onApplicationBootstrap(): void {
+    this.periodic.start(this.config.WEBHOOK_RECONCILE_INTERVAL_MS);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async reconcile(now = new Date()): Promise<ReconcileResult> {
@@ -60,12 +58,4 @@ export class Reconciler implements OnApplicationBootstrap, OnModuleDestroy {
     return { enqueued, republished };
   }
 
-  /** One pass at a time; a failed pass (Redis or NATS down) is logged and tried again on the next tick. */
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.reconcile()
-      .then((r) => r.republished > 0 && this.log.info(r, 'republished task events'))
-      .catch((err: unknown) => this.log.warn({ err }, 'reconciliation failed; retrying on the next tick'))
-      .finally(() => (this.running = undefined));
-  }
 }

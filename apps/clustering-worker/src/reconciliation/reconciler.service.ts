@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { ClusteringWorkerConfig } from '@simclust/config';
 import { ImmError, TaskStatuses, jobIds } from '@simclust/contracts';
 import type { Logger } from '@simclust/observability';
-import { CONFIG, LOGGER, TaskLifecycle } from '@simclust/runtime';
+import { CONFIG, LOGGER, PeriodicPass, TaskLifecycle } from '@simclust/runtime';
 import { CLUSTER_QUEUE, enqueueClusterJob } from '../clustering/cluster-command.handler';
 import { ReconcilerRepository } from './reconciler.repository';
 
@@ -26,26 +26,29 @@ export interface ClusteringReconcileResult {
  */
 @Injectable()
 export class ClusteringReconciler implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic: PeriodicPass<ClusteringReconcileResult>;
 
   constructor(
     private readonly repository: ReconcilerRepository,
     private readonly lifecycle: TaskLifecycle,
     @Inject(CLUSTER_QUEUE) private readonly queue: Queue,
     @Inject(CONFIG) private readonly config: ClusteringWorkerConfig,
-    @Inject(LOGGER) private readonly log: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.config.CLUSTERING_RECONCILE_INTERVAL_MS);
+    @Inject(LOGGER) log: Logger,
+  ) {
+    this.periodic = new PeriodicPass(
+      'clustering reconciliation',
+      () => this.reconcile(),
+      (r) => r.enqueued + r.failed > 0 && log.info(r, 'reconciled clustering tasks with no live job'),
+      log,
+    );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    // A pass blocked on an unreachable Redis or Postgres must not hold up shutdown.
-    await Promise.race([this.running, new Promise((r) => setTimeout(r, 2_000).unref())]);
+  onApplicationBootstrap(): void {
+    this.periodic.start(this.config.CLUSTERING_RECONCILE_INTERVAL_MS);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async reconcile(now = new Date()): Promise<ClusteringReconcileResult> {
@@ -78,12 +81,4 @@ export class ClusteringReconciler implements OnApplicationBootstrap, OnModuleDes
     return result;
   }
 
-  /** One pass at a time; a failed pass (Redis or Postgres down) is logged and tried again on the next tick. */
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.reconcile()
-      .then((r) => r.enqueued + r.failed > 0 && this.log.info(r, 'reconciled clustering tasks with no live job'))
-      .catch((err: unknown) => this.log.warn({ err }, 'clustering reconciliation failed; retrying on the next tick'))
-      .finally(() => (this.running = undefined));
-  }
 }
