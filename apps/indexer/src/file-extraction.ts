@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { extractFeatures, type ImageFeatures } from '@simclust/features';
+import { extractFeaturesAndPreview, type ImageFeatures } from '@simclust/features';
 import { writeFileThumbnail, type ThumbnailTarget } from './file-thumbnail';
 
 /** One file's bytes to hash and, unless they are the ones already indexed, to turn into features. */
@@ -29,8 +29,8 @@ export async function extractFile(request: ExtractionRequest): Promise<Extractio
   // sharp takes a Buffer; this one shares the request's memory.
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
   try {
-    const features = await extractFeatures(bytes, { limitInputPixels: request.limitInputPixels });
-    return { kind: 'extracted', fileHash, features, thumbnailError: await writeFileThumbnail(request.thumbnail, bytes, request.limitInputPixels) };
+    const { features, preview } = await extractFeaturesAndPreview(bytes, { limitInputPixels: request.limitInputPixels });
+    return { kind: 'extracted', fileHash, features, thumbnailError: await writeFileThumbnail(request.thumbnail, preview) };
   } catch (err) {
     return { kind: 'failed', fileHash, reason: failureReason(err, bytes) };
   }

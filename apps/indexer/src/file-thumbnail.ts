@@ -1,4 +1,4 @@
-import { writeThumbnail } from '@simclust/thumbnails';
+import { writeThumbnail, type RawImage } from '@simclust/thumbnails';
 
 /** Where one file's thumbnail goes: THUMBNAIL_DIR and the File ObjectId. Plain data, so a thread can take it. */
 export interface ThumbnailTarget {
@@ -7,13 +7,14 @@ export interface ThumbnailTarget {
 }
 
 /**
- * Writes the thumbnail of a file whose features were just extracted, from the same bytes on the same thread.
- * Never throws: a thumbnail that cannot be written leaves the file indexed and comes back as the reason.
+ * Writes the thumbnail of a file whose features were just extracted, from the preview the extraction decoded (the
+ * file is decoded once). Never throws: a thumbnail that cannot be written leaves the file indexed and comes back as
+ * the reason.
  */
-export async function writeFileThumbnail(target: ThumbnailTarget | undefined, bytes: Buffer, limitInputPixels: number): Promise<string | undefined> {
+export async function writeFileThumbnail(target: ThumbnailTarget | undefined, preview: RawImage): Promise<string | undefined> {
   if (!target) return undefined;
   try {
-    await writeThumbnail(bytes, target.dir, target.key, { limitInputPixels });
+    await writeThumbnail(preview, target.dir, target.key);
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

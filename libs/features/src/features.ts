@@ -1,6 +1,6 @@
 import { contentBase, windowCodes, type HashWindow } from './codes';
 import { FeatureExtractionError } from './errors';
-import { decodeWorking, findContentRect, DEFAULT_LIMIT_INPUT_PIXELS } from './normalise';
+import { decodeWorking, findContentRect, DEFAULT_LIMIT_INPUT_PIXELS, type RgbRaster } from './normalise';
 import { qualityScore, type ScoreDetails } from './quality';
 import { AreaSampler } from './raster';
 import { encodeVerifier } from './verifier';
@@ -116,7 +116,13 @@ export function descriptorCodes(descriptor: Uint8Array): { anchors: BigUint64Arr
   return { anchors: probes.slice(0, nA), probes };
 }
 
-export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?: number }): Promise<ImageFeatures> {
+/** The features of an image and the colour preview they were computed from (for a thumbnail, without a second decode). */
+export interface ExtractedImage {
+  features: ImageFeatures;
+  preview: RgbRaster;
+}
+
+export async function extractFeaturesAndPreview(input: Buffer, opts?: { limitInputPixels?: number }): Promise<ExtractedImage> {
   const limit = opts?.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   const dec = await decodeWorking(input, limit);
   const content = findContentRect(dec.grey);
@@ -127,7 +133,7 @@ export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?:
   const anchors = windowCodes(base, HASH_WINDOWS.anchors);
   const extra = windowCodes(base, HASH_WINDOWS.probes);
   const { score, details } = qualityScore(dec.grey, content, dec.width, dec.height);
-  return {
+  const features: ImageFeatures = {
     width: dec.width,
     height: dec.height,
     orientation: dec.orientation,
@@ -138,4 +144,9 @@ export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?:
     descriptor: encodeDescriptor(anchors, extra),
     verifier: encodeVerifier(sampler, content),
   };
+  return { features, preview: dec.preview };
+}
+
+export async function extractFeatures(input: Buffer, opts?: { limitInputPixels?: number }): Promise<ImageFeatures> {
+  return (await extractFeaturesAndPreview(input, opts)).features;
 }

@@ -1,20 +1,25 @@
 import sharp from 'sharp';
 import { FeatureExtractionError } from './errors';
-import type { Grey, Rect } from './raster';
+import { AreaSampler, type Grey, type Rect } from './raster';
 
 // Process-wide, once: this lib decodes each file exactly once, so libvips' operation cache only costs memory.
 sharp.cache(false);
 
 /** Default decode limit: larger inputs are refused before any pixel is decoded (decompression bombs). */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
-/** Long side of the single working decode: JPEG shrink-on-load reaches it at 1/8 scale from ~1600 px, and blur of ~1 px per 1000 px is still measurable. */
+/** Long side of the working grey raster all features are computed on: blur of ~1 px per 1000 px is still measurable. */
 export const WORK_SIZE = 192;
 /**
- * JPEG working size floor: between this and WORK_SIZE a JPEG is decoded at long side / 8, so libjpeg's 1/8
- * shrink-on-load (DC only) does all the work — decoding a 1200 px JPEG towards 192 px needs the 1/4 scale, ~25 %
- * more CPU than the whole 64 px plain decode. Codes (64 px base) and the verifier (≤ 64 px levels) do not change.
+ * JPEG working size floor: between this and WORK_SIZE a JPEG's working raster has long side / 8 (the scale its
+ * codes, verifier levels and sharpness were calibrated at). Codes (64 px base) and the verifier (≤ 64 px levels) do
+ * not depend on it.
  */
 export const MIN_WORK_SIZE = 128;
+/**
+ * Long side of the one colour decode (shrink-on-load, never enlarged): the working raster is cut from it, and it is
+ * returned as the preview a caller can encode as a thumbnail, so nobody decodes the file a second time.
+ */
+export const PREVIEW_LONG_SIDE = 320;
 /** A row/column whose grey standard deviation is below this (0..255) counts as a uniform bar. */
 export const BAR_UNIFORM_STD = 3.5;
 /** A bar row's mean may differ this much from the outermost row's mean: bars are one colour. */
@@ -28,8 +33,18 @@ export const TRIM_MIN_KEEP = 0.45;
 
 const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1']);
 
+/** An 8-bit sRGB raster, rows top to bottom, `channels` bytes per pixel. */
+export interface RgbRaster {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
+}
+
 export interface Decoded {
   grey: Grey;
+  /** the upright, flattened colour decode the grey raster was cut from (≤ PREVIEW_LONG_SIDE, never enlarged) */
+  preview: RgbRaster;
   width: number;
   height: number;
   orientation: number;
@@ -57,9 +72,40 @@ function mapSharpError(err: unknown, limit: number): FeatureExtractionError {
   return new FeatureExtractionError(`corrupt image (${msg.split('\n')[0].slice(0, 120)})`, { cause: err });
 }
 
+// Linear light in fixed point: LINEAR_STEPS + 1 levels, scaled by 2^LINEAR_SHIFT so the weighted sum needs no rounding.
+const LINEAR_STEPS = 4095;
+const LINEAR_SHIFT = 4;
+function toLinear(v: number): number {
+  const c = v / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+// Per channel: sRGB-encoded 8-bit value → its Rec. 709 share of linear luminance, fixed point.
+const LUMA = [0.2126, 0.7152, 0.0722].map((w) => Int32Array.from({ length: 256 }, (_, v) => Math.round(w * toLinear(v) * LINEAR_STEPS * (1 << LINEAR_SHIFT))));
+// Linear luminance level → sRGB-encoded 0..255.
+const FROM_LINEAR = Float32Array.from({ length: LINEAR_STEPS + 1 }, (_, i) => {
+  const c = i / LINEAR_STEPS;
+  return 255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055);
+});
+
+/** Grey as libvips' `b-w` computes it: Rec. 709 luminance in linear light, encoded back with the sRGB curve. */
+export function rgbToGrey(rgb: RgbRaster): Grey {
+  const { data, width, height } = rgb;
+  const [r, g, b] = LUMA;
+  const out = new Float32Array(width * height);
+  const half = 1 << (LINEAR_SHIFT - 1);
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = FROM_LINEAR[(r[data[j]] + g[data[j + 1]] + b[data[j + 2]] + half) >> LINEAR_SHIFT];
+  return { width, height, data: out };
+}
+
+/** Width and height of `width`×`height` fitted inside a `side`² square, as sharp's `fit: 'inside'` rounds them. */
+function fitInside(width: number, height: number, side: number): [number, number] {
+  const k = side / Math.max(width, height);
+  return [Math.max(1, Math.round(width * k)), Math.max(1, Math.round(height * k))];
+}
+
 /**
- * Decodes once, straight to a ≤ WORK_SIZE greyscale raster (shrink-on-load), upright per EXIF,
- * alpha flattened onto white.
+ * Decodes once, shrink-on-load straight to a ≤ PREVIEW_LONG_SIDE colour raster, upright per EXIF, alpha flattened
+ * onto white; the working grey raster (≤ WORK_SIZE) is area-resampled from it.
  */
 export async function decodeWorking(input: Buffer, limitInputPixels: number): Promise<Decoded> {
   if (input.length === 0) throw new FeatureExtractionError('empty file');
@@ -81,27 +127,25 @@ export async function decodeWorking(input: Buffer, limitInputPixels: number): Pr
   if (width * height > limitInputPixels)
     throw new FeatureExtractionError(`image exceeds pixel limit (${limitInputPixels} px)`);
   const size = format === 'jpeg' ? Math.max(MIN_WORK_SIZE, Math.min(WORK_SIZE, Math.floor(Math.max(width, height) / 8))) : WORK_SIZE;
+  let preview: RgbRaster;
   try {
     let pipeline = sharp(input, options);
     if (meta.hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+    // Any source (grey, CMYK, 16-bit) comes out as 8-bit sRGB, 3 bands.
     const { data, info } = await pipeline
-      .resize(size, size, { fit: 'inside', kernel: 'linear' })
-      .greyscale()
+      .resize(PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const grey = new Float32Array(info.width * info.height);
-    const ch = info.channels;
-    for (let i = 0, j = 0; i < grey.length; i++, j += ch) grey[i] = data[j];
-    return {
-      grey: { width: info.width, height: info.height, data: grey },
-      width,
-      height,
-      orientation: meta.orientation ?? 1,
-      format,
-    };
+    if (info.channels !== 3) throw new FeatureExtractionError(`unsupported image format (${info.channels} bands)`);
+    preview = { data, width: info.width, height: info.height, channels: 3 };
   } catch (err) {
-    throw mapSharpError(err, limitInputPixels);
+    throw err instanceof FeatureExtractionError ? err : mapSharpError(err, limitInputPixels);
   }
+  const [gw, gh] = fitInside(preview.width, preview.height, size);
+  const grey = new AreaSampler(rgbToGrey(preview)).sample({ x0: 0, y0: 0, x1: preview.width, y1: preview.height }, gw, gh);
+  return { grey, preview, width, height, orientation: meta.orientation ?? 1, format };
 }
 
 interface LineStats {

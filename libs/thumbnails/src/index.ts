@@ -8,6 +8,8 @@ export {
   renderThumbnail,
   thumbnailPath,
   writeThumbnail,
+  type RawImage,
   type ThumbnailOptions,
+  type ThumbnailSource,
   type WrittenThumbnail,
 } from './thumbnail';

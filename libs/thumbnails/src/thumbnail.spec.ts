@@ -80,6 +80,21 @@ describe('writeThumbnail', () => {
     expect(allFiles(dir)).toEqual([relative(dir, thumbnailPath(dir, KEY))]);
   });
 
+  it('encodes already decoded pixels as they are, shrinking only what is larger than a thumbnail', async () => {
+    // 400×200 RGB, black left half: a raw raster is taken as upright (no EXIF to apply).
+    const width = 400;
+    const height = 200;
+    const pixels = new Uint8Array(width * height * 3).fill(255);
+    for (let y = 0; y < height; y++) pixels.fill(0, y * width * 3, (y * width + width / 2) * 3);
+    const written = await writeThumbnail({ data: pixels, width, height, channels: 3 }, dir, KEY);
+    expect([written.width, written.height]).toEqual([320, 160]);
+    const { data, info } = await sharp(written.path).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(data[80 * info.width + 40]).toBeLessThan(40);
+    expect(data[80 * info.width + 280]).toBeGreaterThan(215);
+    const small = await writeThumbnail({ data: new Uint8Array(30 * 20).fill(128), width: 30, height: 20, channels: 1 }, dir, KEY);
+    expect([small.width, small.height]).toEqual([30, 20]);
+  });
+
   it('rejects bytes that are not an image and writes nothing', async () => {
     await expect(writeThumbnail(Buffer.from('not an image at all'), dir, KEY)).rejects.toThrow(/unsupported image format/);
     const jpeg = await halfBlackJpeg(400, 200);

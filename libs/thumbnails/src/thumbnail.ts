@@ -29,6 +29,17 @@ export interface ThumbnailOptions {
   limitInputPixels?: number;
 }
 
+/** Decoded 8-bit pixels, rows top to bottom, already upright and without alpha (e.g. a feature extractor's preview). */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
+
+/** An encoded image file, or pixels someone already decoded (then nothing is decoded again). */
+export type ThumbnailSource = Buffer | RawImage;
+
 function checkedKey(key: string): string {
   if (!KEY.test(key)) throw new ThumbnailKeyError(`a thumbnail key must be 4-128 letters, digits, _ or -, not ${JSON.stringify(key.slice(0, 40))}`);
   return key;
@@ -44,9 +55,12 @@ export function thumbnailPath(dir: string, key: string): string {
 }
 
 /** Encodes a WebP thumbnail: upright per EXIF, at most THUMBNAIL_LONG_SIDE on its long side, alpha flattened onto white. */
-export async function renderThumbnail(input: Buffer, options: ThumbnailOptions = {}): Promise<{ data: Buffer; width: number; height: number }> {
-  // 'truncated' as in feature extraction: a cut-off file fails, lesser warnings (odd EXIF) still decode.
-  const { data, info } = await sharp(input, { failOn: 'truncated', limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS, autoOrient: true })
+export async function renderThumbnail(source: ThumbnailSource, options: ThumbnailOptions = {}): Promise<{ data: Buffer; width: number; height: number }> {
+  const image = Buffer.isBuffer(source)
+    ? // 'truncated' as in feature extraction: a cut-off file fails, lesser warnings (odd EXIF) still decode.
+      sharp(source, { failOn: 'truncated', limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS, autoOrient: true })
+    : sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } });
+  const { data, info } = await image
     .resize(THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })
     .webp({ quality: THUMBNAIL_QUALITY, effort: THUMBNAIL_EFFORT })
@@ -55,12 +69,12 @@ export async function renderThumbnail(input: Buffer, options: ThumbnailOptions =
 }
 
 /**
- * Writes the thumbnail of `input` for `key` under `dir`, atomically: readers see the previous thumbnail or the new
+ * Writes the thumbnail of `source` for `key` under `dir`, atomically: readers see the previous thumbnail or the new
  * one, never a partial file (a temporary file in the same directory, then rename).
  */
-export async function writeThumbnail(input: Buffer, dir: string, key: string, options: ThumbnailOptions = {}): Promise<WrittenThumbnail> {
+export async function writeThumbnail(source: ThumbnailSource, dir: string, key: string, options: ThumbnailOptions = {}): Promise<WrittenThumbnail> {
   const path = thumbnailPath(dir, key);
-  const { data, width, height } = await renderThumbnail(input, options);
+  const { data, width, height } = await renderThumbnail(source, options);
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
