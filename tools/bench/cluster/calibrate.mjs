@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // Measures the descriptor distances of true and false DEV pairs with the built features lib and writes
-// calibration.json (histograms over 0..64) for run.mjs. Needs libs/features/dist (npx tsc -b libs/features/tsconfig.lib.json).
-// Usage: node tools/bench/cluster/calibrate.mjs [--dev /work/shared/bench/dev] [--out tools/bench/cluster/calibration.json]
+// calibration.json for run.mjs: histograms over 0..64 of true and false pairs, and every DEV image's codes as a
+// template of real window-to-window structure (synthetic.mjs relabels their bits, so no DEV hash itself is reused).
+// Needs libs/features/dist (npx tsc -b libs/features/tsconfig.lib.json), or --features <built index.js>.
+// Usage: node tools/bench/cluster/calibrate.mjs [--dev /work/shared/bench/dev] [--out tools/bench/cluster/calibration.json] [--features path]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
   options: {
     dev: { type: 'string', default: '/work/shared/bench/dev' },
     out: { type: 'string', default: fileURLToPath(new URL('./calibration.json', import.meta.url)) },
+    features: { type: 'string', default: fileURLToPath(new URL('../../../libs/features/dist/index.js', import.meta.url)) },
   },
 });
 
-const featuresPath = new URL('../../../libs/features/dist/index.js', import.meta.url);
+const featuresPath = pathToFileURL(resolve(args.features));
 let features;
 try {
   features = (await import(featuresPath)).default;
@@ -79,6 +82,14 @@ const calibration = {
   probesPerImage: +mean('probes').toFixed(2),
   truePairs: { count: trueHistogram.reduce((s, c) => s + c, 0), histogram: trueHistogram },
   falsePairs: { count: falseHistogram.reduce((s, c) => s + c, 0), histogram: falseHistogram },
+  // Per image: its probes (anchors first) as 16-hex-digit codes, hi half then lo half.
+  templates: files.map((file) => {
+    const { anchors, probes } = descriptors.get(file);
+    const hex = (w) => w.toString(16).padStart(8, '0');
+    const codes = [];
+    for (let p = 0; p < probes.length; p += 2) codes.push(hex(probes[p + 1]) + hex(probes[p]));
+    return { anchors: anchors.length / 2, codes: codes.join('') };
+  }),
 };
 writeFileSync(args.out, `${JSON.stringify(calibration)}\n`);
 const within = (h) => h.slice(0, CANDIDATE_RADIUS + 1).reduce((s, c) => s + c, 0) / Math.max(1, h.reduce((s, c) => s + c, 0));

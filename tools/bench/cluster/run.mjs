@@ -2,16 +2,16 @@
 // Grouping-stage benchmark: candidate search + verification (synthetic, exact planted pairs) + grouping,
 // N images from scratch then M incrementally, through the built libs/clustering.
 // Candidate search runs on a worker_threads pool over SharedArrayBuffer tables (--threads, default 2; 1 = in-process).
-// Usage: npm run bench:cluster -- --images 1000000 --incremental 10000 [--anchors 1 --probes 4 --radius 8 | --real] [--threads 2] [--no-sweep]
-//   --real: the descriptor layout of the built libs/features (CANDIDATE_RADIUS, anchor/probe counts of one DEV image).
+// Descriptor layout: by default the real one, as calibrate.mjs measured it on DEV with libs/features (6 anchors and
+// 40 probes that include them, radius 8); --anchors/--probes take a cheaper prefix of it (e.g. 1 and 4).
+// Usage: npm run bench:cluster -- --images 1000000 --incremental 10000 [--anchors 1 --probes 4] [--threads 2] [--no-sweep]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import clustering from '../../../libs/clustering/dist/index.js';
-import { cumulative, fitBackground, generateDataset, pairDistance } from './synthetic.mjs';
+import { cumulative, fitBackground, generateDataset, pairDistance, parseTemplates, syntheticFalseHistogram, syntheticTrueHistogram } from './synthetic.mjs';
 
 const { CandidateIndex, createSearchPool, verifyCandidates, planFromEdges, planIncrementalRun } = clustering;
 
@@ -19,64 +19,60 @@ const { values: args } = parseArgs({
   options: {
     images: { type: 'string', default: '100000' },
     incremental: { type: 'string', default: '10000' },
-    anchors: { type: 'string', default: '1' },
-    probes: { type: 'string', default: '4' },
-    radius: { type: 'string', default: '8' },
+    anchors: { type: 'string' },
+    probes: { type: 'string' },
+    radius: { type: 'string' },
     'group-fraction': { type: 'string', default: '0.2' },
     'max-group-size': { type: 'string', default: '8' },
     seed: { type: 'string', default: '1' },
     calibration: { type: 'string', default: fileURLToPath(new URL('./calibration.json', import.meta.url)) },
     'no-sweep': { type: 'boolean', default: false },
-    real: { type: 'boolean', default: false },
-    dev: { type: 'string', default: '/work/shared/bench/dev' },
+    themes: { type: 'string' },
+    'theme-swaps': { type: 'string' },
     threads: { type: 'string', default: '2' },
     chunks: { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
 
-/** The real descriptor layout: CANDIDATE_RADIUS and the code counts of one DEV image through the built features lib. */
-async function realParams() {
-  const dist = new URL('../../../libs/features/dist/index.js', import.meta.url);
-  if (!existsSync(fileURLToPath(dist))) throw new Error('libs/features is not built: npx tsc -b libs/features/tsconfig.lib.json');
-  const { CANDIDATE_RADIUS, descriptorCodes, extractFeatures } = (await import(dist)).default;
-  const dir = join(args.dev, 'images');
-  const file = readdirSync(dir).sort()[0];
-  const codes = descriptorCodes((await extractFeatures(readFileSync(join(dir, file)))).descriptor);
-  return { anchors: codes.anchors.length, probes: codes.probes.length, radius: CANDIDATE_RADIUS, file };
-}
-
-if (args.real) {
-  const real = await realParams();
-  if (!args.quiet) console.log(`real features params (libs/features/dist, ${real.file}): ${real.anchors} anchors, ${real.probes} probes, radius ${real.radius}`);
-  Object.assign(args, { anchors: String(real.anchors), probes: String(real.probes), radius: String(real.radius), real: false });
-}
+const calibration = JSON.parse(readFileSync(args.calibration, 'utf8'));
 const images = Number(args.images);
 const incremental = Number(args.incremental);
-const anchors = Number(args.anchors);
-const probes = Number(args.probes);
-const radius = Number(args.radius);
+const anchors = Number(args.anchors ?? calibration.templates?.[0]?.anchors ?? 6);
+const probes = Number(args.probes ?? (calibration.templates?.[0]?.codes.length ?? 640) / 16);
+const radius = Number(args.radius ?? calibration.radius);
 const threads = Number(args.threads);
-const calibration = JSON.parse(readFileSync(args.calibration, 'utf8'));
+const templates = parseTemplates(calibration, anchors, probes);
+const fullLayout = { anchors: calibration.templates[0].anchors, probes: calibration.templates[0].codes.length / 16 };
 
-function printDistributions() {
-  const rows = [
-    ['true pairs', calibration.truePairs],
-    ['false pairs', calibration.falsePairs],
-  ];
+/** Background parameters fitted to DEV's false pairs on the full DEV layout (or given, as the sweep passes them). */
+function background() {
+  const params = { ...fullLayout, templates: parseTemplates(calibration, fullLayout.anchors, fullLayout.probes), seed: Number(args.seed) };
+  if (args.themes !== undefined) return { themes: Number(args.themes), themeSwaps: Number(args['theme-swaps'] ?? 0) };
+  return fitBackground(calibration.falsePairs.histogram, params);
+}
+
+/** DEV true/false pair distances and the fitted synthetic false pairs, side by side (counts and CDF per even d). */
+function printDistributions(fit) {
+  const params = { ...fullLayout, templates: parseTemplates(calibration, fullLayout.anchors, fullLayout.probes), seed: Number(args.seed), ...fit };
+  const fitted = fit.histogram ?? syntheticFalseHistogram(params, 400);
+  const plantedTrue = syntheticTrueHistogram({ ...params, maxGroupSize: Number(args['max-group-size']), trueHistogram: calibration.truePairs.histogram });
   console.log(`calibration: ${calibration.source}`);
-  if (calibration.assumption) console.log(`  ASSUMPTION: ${calibration.assumption}`);
-  console.log(`  descriptor distance = min Hamming over probe(x)–anchor(y) and probe(y)–anchor(x); radius ${radius}`);
-  for (const [label, { count, histogram }] of rows) {
-    const cdf = cumulative(histogram);
-    const peak = Math.max(...histogram);
-    console.log(`  ${label} (${count} pairs): P(d ≤ ${radius}) = ${cdf[radius].toFixed(4)}`);
-    const last = histogram.findLastIndex((c) => c > 0);
-    for (let d = 0; d <= last; d += 2) {
-      const c = histogram[d] + (histogram[d + 1] ?? 0);
-      const bar = '#'.repeat(Math.round((40 * c) / Math.max(1, 2 * peak)));
-      console.log(`    d ${String(d).padStart(2)}-${String(d + 1).padEnd(2)} ${String(c).padStart(7)} ${bar}`);
-    }
+  console.log(`  descriptor distance = min Hamming over probe(x)–anchor(y) and probe(y)–anchor(x), ${fullLayout.anchors}A/${fullLayout.probes}P; radius ${radius}`);
+  console.log(`  synthetic background fitted to DEV false pairs: ${fit.themes} themes × ${fit.themeSwaps} swaps (0 themes = independent codes)`);
+  const columns = [
+    ['DEV true', calibration.truePairs.histogram],
+    ['synthetic true', plantedTrue],
+    ['DEV false', calibration.falsePairs.histogram],
+    ['synthetic false', fitted],
+  ];
+  const cdfs = columns.map(([, h]) => cumulative(h));
+  const totals = columns.map(([, h]) => h.reduce((s, c) => s + c, 0));
+  console.log(`     d  ${columns.map(([label, h], k) => `${label} (${totals[k]} pairs)`.padStart(31)).join('')}`);
+  const last = Math.max(...columns.map(([, h]) => h.findLastIndex((c) => c > 0)));
+  for (let d = 0; d <= last; d += 2) {
+    const cells = columns.map(([, h], k) => `${String(h[d] + (h[d + 1] ?? 0)).padStart(8)}  CDF ${cdfs[k][d + 1].toExponential(2)}`.padStart(31));
+    console.log(`  ${String(d).padStart(2)}-${String(d + 1).padEnd(2)}${cells.join('')}${d <= radius && d + 1 >= radius ? '  ← radius' : ''}`);
   }
 }
 
@@ -123,17 +119,19 @@ const cpuSeconds = (since) => {
   return (u.user + u.system) / 1e6;
 };
 
-async function runOnce() {
+async function runOnce(fit) {
   const total = images + incremental;
-  const params = { anchors, probes, radius, probeSpread: [8, 20], maxGroupSize: Number(args['max-group-size']), seed: Number(args.seed) };
-  const background = fitBackground(calibration.falsePairs.histogram, params);
   const data = generateDataset({
-    ...params,
+    anchors,
+    probes,
+    templates,
+    maxGroupSize: Number(args['max-group-size']),
+    seed: Number(args.seed),
     images: total,
     groupFraction: Number(args['group-fraction']),
     trueHistogram: calibration.truePairs.histogram,
-    themes: background.themes,
-    themeNoise: background.themeNoise,
+    themes: fit.themes,
+    themeSwaps: fit.themeSwaps,
   });
   const verify = (a, b) => ({ match: data.group[a] >= 0 && data.group[a] === data.group[b], score: 1 });
   let issued = 0;
@@ -193,7 +191,7 @@ async function runOnce() {
     probes,
     radius,
     chunking: index.describe(),
-    background: `${background.themes} themes, noise ${background.themeNoise}`,
+    background: `${fit.themes} themes × ${fit.themeSwaps} swaps`,
     buildSeconds: +((tBuild - t0) / 1000).toFixed(2),
     searchSeconds: +((tSearch - tBuild) / 1000).toFixed(2),
     fullCpu: +fullCpu.toFixed(1),
@@ -211,9 +209,11 @@ async function runOnce() {
 }
 
 const sweepSizes = [10_000, 100_000, 1_000_000].filter((n) => n < images);
+const fit = background();
 if (!args['no-sweep'] && sweepSizes.length > 0) {
-  printDistributions();
-  const passThrough = ['incremental', 'anchors', 'probes', 'radius', 'group-fraction', 'max-group-size', 'seed', 'calibration', 'threads', ...(args.chunks ? ['chunks'] : [])].flatMap((k) => [`--${k}`, String(args[k])]);
+  printDistributions(fit);
+  const given = { ...args, anchors, probes, radius, themes: fit.themes, 'theme-swaps': fit.themeSwaps };
+  const passThrough = ['incremental', 'anchors', 'probes', 'radius', 'group-fraction', 'max-group-size', 'seed', 'calibration', 'threads', 'themes', 'theme-swaps', ...(args.chunks ? ['chunks'] : [])].flatMap((k) => [`--${k}`, String(given[k])]);
   let last;
   for (const n of [...sweepSizes, images]) {
     // One process per size so each peak RSS is its own.
@@ -225,8 +225,8 @@ if (!args['no-sweep'] && sweepSizes.length > 0) {
   }
   console.log(last);
 } else {
-  if (!args.quiet) printDistributions();
-  const { info, result } = await runOnce();
+  if (!args.quiet) printDistributions(fit);
+  const { info, result } = await runOnce(fit);
   console.log(
     `${String(images).padStart(8)} images: full ${result.fullSeconds}s wall / ${info.fullCpu}s CPU (build ${info.buildSeconds}s, search ${info.searchSeconds}s on ${info.threads} thread(s), ${info.candidates} candidates, ${info.edges} edges, ${info.clusters} clusters); ` +
       `+${incremental} incremental ${result.incrementalSeconds}s wall / ${info.incrementalCpu}s CPU (search ${info.incrementalSearchSeconds}s, ${info.incrementalCandidates} candidates); peak RSS ${result.peakRssMb} MB; load ${info.load}; ` +
