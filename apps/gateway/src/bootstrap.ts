@@ -3,12 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { pinoHttp } from 'pino-http';
 import type { GatewayConfig } from '@simclust/config';
-import { newRequestId } from '@simclust/contracts';
 import { CONFIG, LOGGER } from '@simclust/runtime';
 import { PinoNestLogger, type Logger } from '@simclust/observability';
 import { AppModule } from './app.module';
+import { accessLog } from './common/access-log';
 import { bodyParserErrors } from './imm/body-errors';
 import { mountDocs } from './docs/docs';
 
@@ -31,14 +30,10 @@ export async function startGateway(port?: number): Promise<RunningGateway> {
   app.useLogger(new PinoNestLogger(log));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: log,
-      genReqId: () => newRequestId(),
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-      quietReqLogger: true,
-    }),
-  );
+  // API answers are POSTed or personal: hashing every body (63 KB for a cluster page) for an ETag no one sends back is
+  // wasted CPU. Routes that want one (the gallery's assets) set it themselves, and Express still answers 304 to them.
+  app.set('etag', false);
+  app.use(accessLog(log, (url) => url.startsWith('/health')));
   app.useBodyParser('json', { limit: '4mb' });
   app.useBodyParser('urlencoded', { extended: false, limit: '4mb', parameterLimit: 10_000 });
   app.use(bodyParserErrors);

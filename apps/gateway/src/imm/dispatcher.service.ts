@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ImmError, newRequestId, type ImmErrorBody } from '@simclust/contracts';
+import { ImmError, type ImmErrorBody } from '@simclust/contracts';
 import { LOGGER, METRICS } from '@simclust/runtime';
 import { counter, histogram, type Logger } from '@simclust/observability';
 import type { Registry } from 'prom-client';
 import { AuthService, type ItemFilter } from '../auth/auth.service';
 import { RateLimiter } from '../auth/rate-limiter.service';
-import type { ActionContext, ActionDefinition } from './action';
+import { noteCall, requestIdOf } from '../common/access-log';
+import type { ActionContext, ActionDefinition, Principal } from './action';
 import { ActionRegistry } from './action-registry';
 import { collectParams, toImmError } from './params';
 
@@ -59,7 +60,7 @@ export class DispatcherService {
   ): Promise<void> {
     const started = process.hrtime.bigint();
     let action = 'unknown';
-    const log = this.log.child({ requestId });
+    let code = 'OK';
     try {
       const principal = await this.auth.authenticate(req);
       const { definition, params } = await resolve();
@@ -68,24 +69,37 @@ export class DispatcherService {
       if (!parsed.success) throw toImmError(parsed.error, params);
       const visible = await this.auth.authorize(principal, definition, parsed.data);
       await this.limiter.admit(principal, definition.resource(parsed.data));
-      const context = { requestId, principal, log: log.child({ action }) };
+      const context = actionContext(this.log, requestId, principal, action);
       const result = visible && definition.listing
         ? await visibleListing(definition, definition.listing, parsed.data as Record<string, unknown>, context, visible)
         : await definition.handle(parsed.data, context);
       res.status(200).json({ RequestId: requestId, ...result });
-      this.requests.inc({ action, code: 'OK' });
     } catch (err) {
       const error = err instanceof ImmError ? err : ImmError.internal();
-      if (!(err instanceof ImmError)) log.error({ err, action }, 'unexpected error');
-      else if (error.status >= 500) log.error({ err, action }, 'service error');
+      code = error.code;
+      if (!(err instanceof ImmError)) this.log.error({ err, requestId, action }, 'unexpected error');
+      else if (error.status >= 500) this.log.error({ err, requestId, action }, 'service error');
       if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
       const body: ImmErrorBody = { RequestId: requestId, Code: error.code, Message: error.message };
       res.status(error.status).json(body);
-      this.requests.inc({ action, code: error.code });
     } finally {
+      noteCall(res, action, code);
+      this.requests.inc({ action, code });
       this.latency.observe({ action }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
+}
+
+/** The handler's context; its child logger is made only if the handler logs (most calls never do). */
+function actionContext(parent: Logger, requestId: string, principal: Principal, action: string): ActionContext {
+  let log: Logger | undefined;
+  return {
+    requestId,
+    principal,
+    get log() {
+      return (log ??= parent.child({ requestId, action }));
+    },
+  };
 }
 
 /** Rounds of refilling one page of a filtered listing before its NextToken is returned as is. */
@@ -113,12 +127,6 @@ async function visibleListing(
     result = await definition.handle({ ...params, NextToken: next, MaxResults: wanted - kept.length }, context);
   }
   return { ...result, [field]: kept };
-}
-
-/** The id pino-http gave the request, so access log and response share one RequestId. */
-function requestIdOf(req: Request): string {
-  const id = (req as Request & { id?: unknown }).id;
-  return typeof id === 'string' ? id : newRequestId();
 }
 
 function bodyParams(req: Request): Record<string, unknown> | undefined {

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ImmError, newRequestId, type ImmErrorBody } from '@simclust/contracts';
+import { ImmError, type ImmErrorBody } from '@simclust/contracts';
 import { LOGGER } from '@simclust/runtime';
 import type { Logger } from '@simclust/observability';
+import { noteCall, requestIdOf } from '../common/access-log';
 
 /** Errors raised outside the dispatcher (body parsing, unknown routes) answer in IMM's error format too. */
 @Catch()
@@ -13,12 +14,11 @@ export class ImmExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     const error = toImmError(exception);
-    // The id pino-http gave the request, so the access log line and the answer share one RequestId.
-    const id = (http.getRequest<Request & { id?: unknown }>() as { id?: unknown } | undefined)?.id;
-    const body: ImmErrorBody = { RequestId: typeof id === 'string' ? id : newRequestId(), Code: error.code, Message: error.message };
+    const body: ImmErrorBody = { RequestId: requestIdOf(http.getRequest<Request | undefined>()), Code: error.code, Message: error.message };
     if (error.status >= 500) this.log.error({ err: exception, requestId: body.RequestId }, 'unhandled error');
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     res.status(error.status).json(body);
+    noteCall(res, 'unknown', error.code);
   }
 }
 
