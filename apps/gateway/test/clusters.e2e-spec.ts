@@ -188,6 +188,14 @@ describe('QuerySimilarImageClusters', () => {
     expect(otherSort.body.Code).toBe('InvalidNextToken');
     const forged = await client.call('QuerySimilarImageClusters', { ...key(), NextToken: `${page.NextToken}x` });
     expect(forged.body.Code).toBe('InvalidNextToken');
+    // The same listing of another dataset (the scope is learnt from the page query itself).
+    const other = uniqueName('cld');
+    await client.ok('CreateDataset', { ProjectName: project, DatasetName: other });
+    const otherDataset = await client.call('QuerySimilarImageClusters', { ProjectName: project, DatasetName: other, MaxResults: 1, Sort: 'CreateTime', NextToken: page.NextToken });
+    expect(otherDataset.body.Code).toBe('InvalidNextToken');
+    // A missing dataset answers 404 before its token is looked at.
+    const missing = await client.call('QuerySimilarImageClusters', { ProjectName: project, DatasetName: uniqueName('none'), NextToken: 'not-a-token' });
+    expect(missing.status).toBe(404);
   });
 
   it.each([
@@ -206,9 +214,20 @@ describe('QuerySimilarImageClusters', () => {
     expect(res.body).toMatchObject({ Code: code, RequestId: expect.any(String), Message: expect.any(String) });
   });
 
-  it('answers 404 for an unknown dataset', async () => {
+  it('answers 404 naming the dataset or the project', async () => {
     const res = await client.call('QuerySimilarImageClusters', { ProjectName: project, DatasetName: uniqueName('none') });
     expect(res.status).toBe(404);
+    expect(res.body.Message).toContain('dataset');
+    const noProject = await client.call('QuerySimilarImageClusters', { ProjectName: uniqueName('none'), DatasetName: dataset });
+    expect(noProject.status).toBe(404);
+    expect(noProject.body.Message).toContain('project');
+  });
+
+  it('answers an empty page for a dataset without clusters', async () => {
+    const empty = uniqueName('cld');
+    await client.ok('CreateDataset', { ProjectName: project, DatasetName: empty });
+    const res = await client.ok<QueryAnswer>('QuerySimilarImageClusters', { ProjectName: project, DatasetName: empty });
+    expect(res).toEqual({ RequestId: expect.any(String), SimilarImageClusters: [] });
   });
 });
 

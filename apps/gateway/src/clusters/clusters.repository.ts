@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Db } from '@simclust/db';
+import { Prisma, type Db } from '@simclust/db';
 import { DB } from '@simclust/runtime';
 
 export type ClusterSort = 'CreateTime' | 'UpdateTime';
@@ -20,7 +20,8 @@ export interface ClusterMemberRow {
 }
 
 export interface ClusterPageQuery {
-  datasetId: string;
+  projectName: string;
+  datasetName: string;
   labels?: Record<string, string>;
   sort: ClusterSort;
   order: SortOrder;
@@ -29,31 +30,73 @@ export interface ClusterPageQuery {
   take: number;
 }
 
-const SORT_FIELD = { CreateTime: 'createdAt', UpdateTime: 'updatedAt' } as const;
+export interface ClusterPage {
+  datasetId: string;
+  clusters: Array<ClusterRow & { members: ClusterMemberRow[] }>;
+}
+
+const SORT_COLUMN = { CreateTime: Prisma.raw('"createdAt"'), UpdateTime: Prisma.raw('"updatedAt"') } as const;
+const DIRECTION = { asc: Prisma.raw('ASC'), desc: Prisma.raw('DESC') } as const;
+const BEYOND = { asc: Prisma.raw('>'), desc: Prisma.raw('<') } as const;
+
+interface PageRow {
+  datasetId: string;
+  id: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  customLabels: Record<string, string>;
+  members: Array<[string, unknown, unknown]> | null;
+}
 
 @Injectable()
 export class ClustersRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  /** One page in (sort key, ObjectId) order; the keyset condition never repeats or skips an unchanged cluster. */
-  async page(query: ClusterPageQuery): Promise<ClusterRow[]> {
-    const field = SORT_FIELD[query.sort];
-    const beyond = query.order === 'asc' ? 'gt' : 'lt';
-    const rows = await this.db.similarImageCluster.findMany({
-      where: {
-        datasetId: query.datasetId,
-        AND: [
-          ...Object.entries(query.labels ?? {}).map(([label, value]) => ({ customLabels: { path: [label], equals: value } })),
-          ...(query.after
-            ? [{ OR: [{ [field]: { [beyond]: query.after.time } }, { [field]: query.after.time, id: { [beyond]: query.after.id } }] }]
-            : []),
-        ],
-      },
-      orderBy: [{ [field]: query.order }, { id: query.order }],
-      take: query.take,
-      select: { id: true, createdAt: true, updatedAt: true, customLabels: true },
-    });
-    return rows.map((r) => ({ ...r, customLabels: r.customLabels as Record<string, string> }));
+  /**
+   * One page in (sort key, ObjectId) order with every cluster's files, found by project and dataset name, in one
+   * round trip (the hottest listing: 100 clusters and their files per call); null when there is no such dataset.
+   * The keyset condition never repeats or skips an unchanged cluster; a label filter keeps clusters whose labels
+   * contain every given pair.
+   */
+  async pageByName(query: ClusterPageQuery): Promise<ClusterPage | null> {
+    const column = SORT_COLUMN[query.sort];
+    const direction = DIRECTION[query.order];
+    const labels = query.labels && Object.keys(query.labels).length ? Prisma.sql`AND c."customLabels" @> ${JSON.stringify(query.labels)}::jsonb` : Prisma.empty;
+    // A timestamp(3) column holds UTC: the ISO text's Z is ignored by the cast, as intended.
+    const after = query.after
+      ? Prisma.sql`AND (c.${column}, c.id) ${BEYOND[query.order]} (${query.after.time.toISOString()}::timestamp(3), ${query.after.id})`
+      : Prisma.empty;
+    const rows = await this.db.$queryRaw<PageRow[]>`
+      SELECT d.id AS "datasetId", c.id, c."createdAt", c."updatedAt", c."customLabels",
+             (SELECT json_agg(json_build_array(f.uri, f."imageScore", f."scoreDetails"))
+                FROM "SimilarImageClusterMember" m JOIN "File" f ON f.id = m."fileId"
+               WHERE m."clusterId" = c.id) AS members
+        FROM "Dataset" d
+        JOIN "Project" p ON p.id = d."projectId"
+        LEFT JOIN LATERAL (
+          SELECT c.id, c."createdAt", c."updatedAt", c."customLabels" FROM "SimilarImageCluster" c
+           WHERE c."datasetId" = d.id ${labels} ${after}
+           ORDER BY c.${column} ${direction}, c.id ${direction}
+           LIMIT ${query.take}
+        ) c ON true
+       WHERE p.name = ${query.projectName} AND d.name = ${query.datasetName}
+       ORDER BY c.${column} ${direction}, c.id ${direction}`;
+    if (!rows.length) return null;
+    const clusters = rows
+      .filter((r): r is PageRow & { id: string } => r.id !== null)
+      .map((r) => ({
+        id: r.id,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        customLabels: r.customLabels,
+        members: (r.members ?? []).map(([uri, imageScore, scoreDetails]) => ({
+          clusterId: r.id,
+          uri,
+          imageScore: typeof imageScore === 'number' ? imageScore : null,
+          scoreDetails,
+        })),
+      }));
+    return { datasetId: rows[0].datasetId, clusters };
   }
 
   async members(clusterIds: string[]): Promise<ClusterMemberRow[]> {

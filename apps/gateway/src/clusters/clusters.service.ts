@@ -4,7 +4,7 @@ import { ImmError, TaskTypes, type ClusterCommand, type Subjects } from '@simclu
 import { SUBJECTS } from '@simclust/runtime';
 import { rfc3339 } from '../common/time';
 import { DatasetsRepository } from '../datasets/datasets.repository';
-import { PageTokens, paginate } from '../imm/page-token';
+import { invalidToken, PageTokens, paginate, type PagePosition } from '../imm/page-token';
 import type { NotificationParam } from '../tasks/notification';
 import { TaskRecorder } from '../tasks/task-recorder.service';
 import { ClustersRepository, type ClusterMemberRow, type ClusterRow, type ClusterSort, type SortOrder } from './clusters.repository';
@@ -89,27 +89,33 @@ export class ClustersService {
   }
 
   async query(projectName: string, datasetName: string, query: ClusterQuery) {
-    const dataset = await this.datasets.resolve(projectName, datasetName);
-    // The scope binds a token to its dataset, sort, order and filter: reused elsewhere it is InvalidNextToken.
-    const scope = `clusters/${dataset.id}/${query.sort}/${query.order}/${JSON.stringify(Object.entries(query.labels ?? {}).sort())}`;
-    const after = this.tokens.decode(query.nextToken, scope);
+    // The token is checked against the dataset once the page query has found it (one round trip for both), so a bad
+    // token still loses to a missing dataset, as everywhere else.
+    let after: PagePosition | undefined;
+    let badToken = false;
+    try {
+      after = this.tokens.read(query.nextToken);
+    } catch {
+      badToken = true;
+    }
     const afterTime = after && typeof after.key === 'string' ? new Date(after.key) : undefined;
-    if (after && (!afterTime || Number.isNaN(afterTime.getTime()))) throw new ImmError('InvalidNextToken', 'Specified parameter NextToken is not valid.');
-    const rows = await this.clusters.page({
-      datasetId: dataset.id,
+    const found = await this.clusters.pageByName({
+      projectName,
+      datasetName,
       labels: query.labels,
       sort: query.sort,
       order: query.order,
-      after: after && afterTime ? { time: afterTime, id: after.id } : undefined,
+      after: after && afterTime && !Number.isNaN(afterTime.getTime()) ? { time: afterTime, id: after.id } : undefined,
       take: query.maxResults + 1,
     });
+    if (!found) throw await this.datasets.notFound(projectName, datasetName);
+    // The scope binds a token to its dataset, sort, order and filter: reused elsewhere it is InvalidNextToken.
+    const scope = `clusters/${found.datasetId}/${query.sort}/${query.order}/${JSON.stringify(Object.entries(query.labels ?? {}).sort())}`;
+    if (badToken || (after && after.scope !== scope)) throw invalidToken();
     const sortKey = (c: ClusterRow) => (query.sort === 'CreateTime' ? c.createdAt : c.updatedAt).toISOString();
-    const { page, nextToken } = paginate(rows, query.maxResults, (c) => ({ key: sortKey(c), id: c.id }), scope, this.tokens);
-    const members = await this.clusters.members(page.map((c) => c.id));
-    const byCluster = new Map<string, ClusterMemberRow[]>(page.map((c) => [c.id, []]));
-    for (const m of members) byCluster.get(m.clusterId)?.push(m);
+    const { page, nextToken } = paginate(found.clusters, query.maxResults, (c) => ({ key: sortKey(c), id: c.id }), scope, this.tokens);
     return {
-      SimilarImageClusters: page.map((c) => clusterView(c, byCluster.get(c.id) ?? [])),
+      SimilarImageClusters: page.map((c) => clusterView(c, c.members)),
       ...(nextToken ? { NextToken: nextToken } : {}),
     };
   }

@@ -42,8 +42,13 @@ export class DatasetsRepository {
   async resolve(projectName: string, datasetName: string): Promise<DatasetWithProject> {
     const dataset = await this.db.dataset.findFirst({ where: { name: datasetName, project: { name: projectName } }, include: { project: true } });
     if (dataset) return dataset;
+    throw await this.notFound(projectName, datasetName);
+  }
+
+  /** The ResourceNotFound error for a dataset that was not found: it names the project when that is missing too. */
+  async notFound(projectName: string, datasetName: string): Promise<ImmError> {
     const project = await this.db.project.findUnique({ where: { name: projectName }, select: { id: true } });
-    throw project ? ImmError.notFound('dataset', datasetName) : ImmError.notFound('project', projectName);
+    return project ? ImmError.notFound('dataset', datasetName) : ImmError.notFound('project', projectName);
   }
 
   async create(projectName: string, name: string, settings: DatasetSettings): Promise<DatasetWithProject> {

@@ -10,6 +10,13 @@ describe('PageTokens', () => {
     expect(tokens.decode(undefined, 'projects')).toBeUndefined();
   });
 
+  it('reads a position whatever its scope, still refusing a tampered token', () => {
+    const token = tokens.encode({ scope: 'clusters/d1', key: '2026-01-01T00:00:00.000Z', id: 'c' });
+    expect(tokens.read(token)).toEqual({ scope: 'clusters/d1', key: '2026-01-01T00:00:00.000Z', id: 'c' });
+    expect(tokens.read(undefined)).toBeUndefined();
+    expect(() => tokens.read(`${token}x`)).toThrow(expect.objectContaining({ code: 'InvalidNextToken' }));
+  });
+
   it('refuses a token of another scope, another key, or a tampered one', () => {
     const token = tokens.encode({ scope: 'datasets/a', key: null, id: 'd' });
     const [body, signature] = token.split('.');

@@ -27,12 +27,19 @@ export class PageTokens {
   }
 
   decode(token: string | undefined, scope: string): PagePosition | undefined {
+    const position = this.read(token);
+    if (position && position.scope !== scope) throw invalidToken();
+    return position;
+  }
+
+  /** A token's position whatever its scope, for a listing that learns its own scope only from the page query. */
+  read(token: string | undefined): PagePosition | undefined {
     if (!token) return undefined;
     const [body, signature, extra] = token.split('.');
     if (!body || !signature || extra !== undefined || this.sign(body) !== signature) throw invalidToken();
     try {
-      const [tokenScope, key, id] = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [string, PagePosition['key'], string];
-      if (tokenScope !== scope || typeof id !== 'string') throw invalidToken();
+      const [scope, key, id] = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [unknown, PagePosition['key'], unknown];
+      if (typeof scope !== 'string' || typeof id !== 'string') throw invalidToken();
       return { scope, key, id };
     } catch {
       throw invalidToken();
@@ -44,7 +51,7 @@ export class PageTokens {
   }
 }
 
-function invalidToken(): ImmError {
+export function invalidToken(): ImmError {
   return new ImmError('InvalidNextToken', 'Specified parameter NextToken is not valid.');
 }
 
