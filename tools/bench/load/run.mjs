@@ -4,6 +4,7 @@
 // the gateway's KEY_QUERIES_PER_SECOND raised; autocannon drives GetTask, then QuerySimilarImageClusters, at a fixed
 // rate, and prints req/s, p50, p99 and errors beside the target (p99 ≤ 25 ms at 500 req/s on 2 cores).
 // Usage: node tools/bench/load/run.mjs [--rate 500] [--duration 20] [--connections 20] [--max-results 100] [--log-level info]
+//        [--calls GetTask,QuerySimilarImageClusters] (drive only some of the calls, e.g. to profile one)
 // Needs the built gateway (npm run build) and the usual services; it uses a database of its own (simclust_bench_load).
 import { randomBytes, createHash, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -24,11 +25,15 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '20' },
     'max-results': { type: 'string', default: '100' },
     'log-level': { type: 'string', default: 'info' },
+    calls: { type: 'string', default: 'GetTask,QuerySimilarImageClusters' },
     database: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/simclust_bench_load' },
   },
 });
 const rate = Number(args.rate);
 const duration = Number(args.duration);
+const CALLS = ['GetTask', 'QuerySimilarImageClusters'];
+const calls = new Set(args.calls.split(',').map((c) => c.trim()));
+for (const call of calls) if (!CALLS.includes(call)) throw new Error(`--calls: ${call} is not one of ${CALLS.join(', ')}`);
 
 async function ensureDatabase(url) {
   const target = new URL(url);
@@ -160,11 +165,8 @@ try {
   // A short warm-up: JIT, connection pool, the project-limit cache.
   await drive(stack.url, adminKey, 'warm-up', [...getTask.slice(0, 10), ...query], 3);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared)`);
-  const results = [];
-  results.push(line(`GetTask @ ${rate}/s`, await drive(stack.url, adminKey, 'GetTask', getTask)));
-  console.log(results.at(-1));
-  results.push(line(`QuerySimilarImageClusters`, await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query)));
-  console.log(results.at(-1));
+  if (calls.has('GetTask')) console.log(line(`GetTask @ ${rate}/s`, await drive(stack.url, adminKey, 'GetTask', getTask)));
+  if (calls.has('QuerySimilarImageClusters')) console.log(line('QuerySimilarImageClusters', await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query)));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await db.query('DELETE FROM "Project" WHERE name = $1', [ProjectName]);
 } finally {
