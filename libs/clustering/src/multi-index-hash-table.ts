@@ -81,6 +81,15 @@ export function chooseChunkPlan(radius: number, expectedEntries: number, chunks?
   return best as ChunkPlan;
 }
 
+/** Bytes of table (offsets and postings) one search region should hold: well inside a core's L2 cache. */
+const REGION_BYTES = 32 * 1024;
+
+/** Low bucket bits of a search region for a table of 2^tableBits buckets holding `entries` postings. */
+function regionBits(tableBits: number, entries: number): number {
+  const bytesPerBucket = 4 + (8 * entries) / 2 ** tableBits;
+  return Math.max(0, Math.min(tableBits, Math.floor(Math.log2(REGION_BYTES / bytesPerBucket))));
+}
+
 /** All XOR masks of `bits` bits with at most `radius` bits set. */
 function neighbourMasks(bits: number, radius: number): Uint32Array {
   const masks: number[] = [];
@@ -90,7 +99,7 @@ function neighbourMasks(bits: number, radius: number): Uint32Array {
     for (let bit = from; bit < bits; bit++) visit(mask | (1 << bit), bit + 1, left - 1);
   };
   if (radius >= 0) visit(0, 0, radius);
-  return Uint32Array.from(masks);
+  return Uint32Array.from(masks).sort();
 }
 
 /** One compressed (CSR) posting structure per searched chunk, over the entries [from, to). */
@@ -99,14 +108,21 @@ export interface Layer {
   readonly to: number;
   /** Bucket bits per chunk: fewer than the chunk bits for small layers (keys are folded onto buckets). */
   readonly tableBits: number[];
+  /**
+   * Per chunk, the low bucket bits of one search block: buckets sharing the higher bits form a region small
+   * enough to stay in the CPU cache while every query of a block is tried against it (see searchChunk).
+   */
+  readonly blockBits: number[];
   readonly offsets: Uint32Array[];
-  /** Interleaved (codeLo, codeHi, entry) so a bucket scan reads memory sequentially. */
+  /** (codeLo, codeHi) per posting, bucket by bucket, so a bucket scan reads 8 bytes per entry sequentially. */
   readonly postings: Uint32Array[];
-  /** Distinct folded neighbour masks per chunk: each bucket within the chunk radius is visited once. */
+  /** Entry index per posting, read only for the rare posting within the radius. */
+  readonly entries: Uint32Array[];
+  /** Distinct folded neighbour masks per chunk, ascending (masks sharing high bits visit the same region). */
   readonly masks: Uint32Array[];
 }
 
-const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], offsets: [], postings: [], masks: [] };
+const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], blockBits: [], offsets: [], postings: [], entries: [], masks: [] };
 
 /**
  * Everything a search reads, as typed arrays (SharedArrayBuffer-backed when the table was made `shared`, so a
@@ -134,10 +150,12 @@ function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
 }
 
 /**
- * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo): per chunk the queries are sorted
- * by key and the masks run in the outer loop, so bucket reads sweep the tables in order instead of missing the
- * cache on every lookup. Each (query, entry) pair meets exactly one mask of a chunk, so disjoint mask ranges
- * partition the work (how the parallel search splits it) and every code pair is reported once.
+ * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo). The queries are sorted by key and
+ * cut into blocks sharing their high bucket bits; per block, every mask is tried on every query of the block, and
+ * since the masks are ascending, consecutive masks share their high bits and read the same small region of the
+ * table: a region is loaded into the cache once per block and mask group instead of once per lookup (the table
+ * itself is far larger than the cache). Each (query, entry) pair meets exactly one mask of a chunk, so disjoint
+ * mask ranges partition the work (how the parallel search splits it) and every code pair is reported once.
  */
 export function searchChunk(
   t: TableSnapshot,
@@ -154,20 +172,23 @@ export function searchChunk(
   const count = queryOwners.length;
   if (layer.to <= layer.from || count === 0 || t.plan.thresholds[c] < 0) return;
   const fold = (1 << layer.tableBits[c]) - 1;
+  const blockShift = layer.blockBits[c];
+  const blocks = (fold >>> blockShift) + 1;
   // Counting sort of the queries by folded chunk key, copied into sorted order so the sweep reads them sequentially.
   const keys = new Uint32Array(count);
-  const histogram = new Uint32Array(fold + 2);
+  const blockStart = new Uint32Array(blocks + 1);
   for (let q = 0; q < count; q++) {
-    keys[q] = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], starts[c], bits[c]);
-    histogram[(keys[q] & fold) + 1]++;
+    keys[q] = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], starts[c], bits[c]) & fold;
+    blockStart[(keys[q] >>> blockShift) + 1]++;
   }
-  for (let k = 1; k < histogram.length; k++) histogram[k] += histogram[k - 1];
+  for (let k = 1; k <= blocks; k++) blockStart[k] += blockStart[k - 1];
+  const cursor = blockStart.slice(0, blocks);
   const sortedKeys = new Uint32Array(count);
   const sortedCodes = new Uint32Array(count * 2);
   const sortedOwners = new Uint32Array(count);
   for (let q = 0; q < count; q++) {
-    const at = histogram[keys[q] & fold]++;
-    sortedKeys[at] = keys[q] & fold;
+    const at = cursor[keys[q] >>> blockShift]++;
+    sortedKeys[at] = keys[q];
     sortedCodes[2 * at] = queryCodes[2 * q];
     sortedCodes[2 * at + 1] = queryCodes[2 * q + 1];
     sortedOwners[at] = queryOwners[q];
@@ -175,26 +196,40 @@ export function searchChunk(
   const masks = layer.masks[c];
   const offsets = layer.offsets[c];
   const postings = layer.postings[c];
+  const entries = layer.entries[c];
   const end0 = Math.min(maskTo, masks.length);
-  for (let m = maskFrom; m < end0; m++) {
-    const foldedMask = masks[m];
-    for (let q = 0; q < count; q++) {
-      const bucket = sortedKeys[q] ^ foldedMask;
-      const end = offsets[bucket + 1] * 3;
-      let p = offsets[bucket] * 3;
-      if (p === end) continue;
-      const qLo = sortedCodes[2 * q];
-      const qHi = sortedCodes[2 * q + 1];
-      for (; p < end; p += 3) {
-        let x = (postings[p] ^ qLo) >>> 0;
-        x = x - ((x >>> 1) & 0x55555555);
-        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-        let y = (postings[p + 1] ^ qHi) >>> 0;
-        y = y - ((y >>> 1) & 0x55555555);
-        y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-        const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
-        if (distance <= radius) acceptHit(t, c, postings[p] ^ qLo, postings[p + 1] ^ qHi, postings[p + 2], sortedOwners[q], out);
+  for (let region = 0; region < blocks; region++) {
+    if (offsets[region << blockShift] === offsets[(region + 1) << blockShift]) continue;
+    // Masks sharing their high bits (consecutive, as masks ascend) send one query block into this region.
+    for (let g = maskFrom; g < end0; ) {
+      const high = masks[g] >>> blockShift;
+      let gEnd = g + 1;
+      while (gEnd < end0 && masks[gEnd] >>> blockShift === high) gEnd++;
+      const block = region ^ high;
+      const qFrom = blockStart[block];
+      const qTo = blockStart[block + 1];
+      for (let m = g; m < gEnd && qFrom < qTo; m++) {
+        const mask = masks[m];
+        for (let q = qFrom; q < qTo; q++) {
+          const bucket = sortedKeys[q] ^ mask;
+          const end = offsets[bucket + 1] * 2;
+          let p = offsets[bucket] * 2;
+          if (p === end) continue;
+          const qLo = sortedCodes[2 * q];
+          const qHi = sortedCodes[2 * q + 1];
+          for (; p < end; p += 2) {
+            let x = (postings[p] ^ qLo) >>> 0;
+            x = x - ((x >>> 1) & 0x55555555);
+            x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+            let y = (postings[p + 1] ^ qHi) >>> 0;
+            y = y - ((y >>> 1) & 0x55555555);
+            y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+            const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
+            if (distance <= radius) acceptHit(t, c, postings[p] ^ qLo, postings[p + 1] ^ qHi, entries[p >>> 1], sortedOwners[q], out);
+          }
+        }
       }
+      g = gEnd;
     }
   }
 }
@@ -369,13 +404,15 @@ export class MultiIndexHashTable {
     const live = liveAll.subarray(0, liveCount);
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
     const wanted = Math.max(10, Math.ceil(Math.log2(live.length + 1)) + 1);
-    const layer: Layer = { from, to, tableBits: [], offsets: [], postings: [], masks: [] };
+    const layer: Layer = { from, to, tableBits: [], blockBits: [], offsets: [], postings: [], entries: [], masks: [] };
     const keys = new Uint32Array(live.length);
     for (let c = 0; c < bits.length; c++) {
       if (thresholds[c] < 0) {
         layer.tableBits.push(0);
+        layer.blockBits.push(0);
         layer.offsets.push(new Uint32Array(2));
         layer.postings.push(new Uint32Array(0));
+        layer.entries.push(new Uint32Array(0));
         layer.masks.push(new Uint32Array(0));
         continue;
       }
@@ -388,18 +425,21 @@ export class MultiIndexHashTable {
         offsets[keys[i] + 1]++;
       }
       for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
-      const cursor = new Uint32Array(offsets.subarray(0, offsets.length - 1));
-      const postings = allocUint32(live.length * 3, this.shared);
+      const cursor = offsets.slice(0, offsets.length - 1);
+      const postings = allocUint32(live.length * 2, this.shared);
+      const entries = allocUint32(live.length, this.shared);
       for (let i = 0; i < live.length; i++) {
         const e = live[i];
-        const at = cursor[keys[i]]++ * 3;
-        postings[at] = this.codes[2 * e];
-        postings[at + 1] = this.codes[2 * e + 1];
-        postings[at + 2] = e;
+        const at = cursor[keys[i]]++;
+        postings[2 * at] = this.codes[2 * e];
+        postings[2 * at + 1] = this.codes[2 * e + 1];
+        entries[at] = e;
       }
       layer.tableBits.push(tableBits);
+      layer.blockBits.push(regionBits(tableBits, live.length));
       layer.offsets.push(offsets);
       layer.postings.push(postings);
+      layer.entries.push(entries);
       // Masks confined to the table's bits: flips above them land in the same (folded) bucket.
       layer.masks.push(neighbourMasks(tableBits, thresholds[c]));
     }
