@@ -29,6 +29,15 @@ export interface Stack {
  * The real gateway in-process against the real services, a temp dir inside ALLOWED_FILE_ROOTS, and an indexer
  * started on demand (so a test can publish while none runs). `env` is set before either app reads its config.
  */
+/** The gateway's task recorder and command outbox, from the stack's gateway (to stage a gateway stopped mid-request). */
+export async function gatewayTaskServices(stack: Stack) {
+  // eslint-disable-next-line @nx/enforce-module-boundaries
+  const { COMMAND_GRACE_MS, CommandOutbox } = await import('../../gateway/src/tasks/command-outbox.service');
+  // eslint-disable-next-line @nx/enforce-module-boundaries
+  const { TaskRecorder } = await import('../../gateway/src/tasks/task-recorder.service');
+  return { recorder: stack.gateway.app.get(TaskRecorder), outbox: stack.gateway.app.get(CommandOutbox), graceMs: COMMAND_GRACE_MS };
+}
+
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const work = await realpath(await mkdtemp(join(tmpdir(), 'simclust-indexer-')));
   const roots = [work, await realpath(BENCH_DIR).catch(() => BENCH_DIR)];

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { Consumers, fileObjectId, subjects, type IndexCommand, type IndexFileOutcome } from '@simclust/contracts';
 import { JetStreamPublisher } from '@simclust/messaging';
 import { uniqueName, waitFor } from '@simclust/testing';
-import { BENCH_DIR, heicBytes, photo, pngBomb, startStack, taskDone, taskEvents, type Stack } from './indexer.harness';
+import { BENCH_DIR, gatewayTaskServices, heicBytes, photo, pngBomb, startStack, taskDone, taskEvents, type Stack } from './indexer.harness';
 
 jest.setTimeout(60_000);
 
@@ -47,6 +47,36 @@ describe('indexer', () => {
     const task = await taskDone(stack.db, TaskId);
     expect(task).toMatchObject({ status: 'Succeeded', progress: 100, result: { Files: [{ URI: url('early.jpg'), Error: '' }] } });
     expect(await fileRow(url('early.jpg'))).toMatchObject({ status: 'Indexed', lastTaskId: TaskId });
+  });
+
+  it('publishes the stored command of a task the gateway recorded but never published (stopped in between)', async () => {
+    // A task recorded through the API has its command stored and noted as published.
+    await writeFile(join(stack.work, 'outbox-api.jpg'), await photo(320, 240, 11));
+    const viaApi = await stack.client.ok<{ TaskId: string }>('IndexFileMeta', params({ File: { URI: url('outbox-api.jpg') } }));
+    const recorded = await stack.db.task.findUniqueOrThrow({ where: { id: viaApi.TaskId } });
+    expect(recorded.commandSubject).toBe(indexCommandSubject());
+    expect(recorded.command).toMatchObject({ taskId: viaApi.TaskId, files: [{ URI: url('outbox-api.jpg') }] });
+    expect(recorded.commandPublishedAt).not.toBeNull();
+
+    // The gateway stops right after recording a task: the row is there, the command never went out.
+    await writeFile(join(stack.work, 'outbox-orphan.jpg'), await photo(320, 240, 12));
+    const { recorder, outbox, graceMs } = await gatewayTaskServices(stack);
+    const orphan = await recorder.create(
+      { projectId, datasetName: dataset, taskType: 'IndexFileMeta', requestId: 'REQ-OUTBOX', requestDefinition: { ProjectName: project, DatasetName: dataset } },
+      {
+        subject: indexCommandSubject(),
+        build: (taskId): IndexCommand => ({ taskId, requestId: 'REQ-OUTBOX', projectId, projectName: project, datasetId, datasetName: dataset, files: [{ URI: url('outbox-orphan.jpg') }] }),
+      },
+    );
+    // Within the grace period the recording request may still publish it: the outbox leaves it alone.
+    await outbox.publishPending();
+    expect((await stack.db.task.findUniqueOrThrow({ where: { id: orphan.id } })).commandPublishedAt).toBeNull();
+
+    await outbox.publishPending(new Date(Date.now() + graceMs + 1_000));
+    expect((await stack.db.task.findUniqueOrThrow({ where: { id: orphan.id } })).commandPublishedAt).not.toBeNull();
+    expect(await taskDone(stack.db, orphan.id)).toMatchObject({ status: 'Succeeded', result: { Files: [{ URI: url('outbox-orphan.jpg'), Error: '' }] } });
+    expect(await fileRow(url('outbox-orphan.jpg'))).toMatchObject({ status: 'Indexed', lastTaskId: orphan.id });
+    expect(await taskDone(stack.db, viaApi.TaskId)).toMatchObject({ status: 'Succeeded' });
   });
 
   it('indexes good files and records each bad one as Failed with a specific Reason, without failing the batch', async () => {

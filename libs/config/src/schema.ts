@@ -48,6 +48,8 @@ export function gatewaySchema(root: string) {
     ADMIN_API_KEY: z.string({ message: 'is required (run `npm run up` once to generate .env.local)' }).min(16, 'must be at least 16 characters'),
     // Calls per second one access key may make (the admin key included), shared by every gateway through Redis.
     KEY_QUERIES_PER_SECOND: positiveInt.default(200),
+    // How often task commands that were stored but never published (a gateway stopped in between) are published.
+    COMMAND_OUTBOX_INTERVAL_MS: positiveInt.default(10_000),
   });
 }
 

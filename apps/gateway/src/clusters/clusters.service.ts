@@ -60,31 +60,34 @@ export class ClustersService {
   async createTask(projectName: string, datasetName: string, request: NewClusteringTask) {
     const dataset = await this.datasets.resolve(projectName, datasetName);
     await this.tasks.checkNotification(request.notification);
-    const task = await this.tasks.create({
-      projectId: dataset.projectId,
-      datasetName,
-      taskType: TaskTypes.SimilarImageClustering,
-      requestId: request.requestId,
-      tags: request.tags,
-      userData: request.userData,
-      notification: request.notification,
-      requestDefinition: {
-        ProjectName: projectName,
-        DatasetName: datasetName,
-        ...(request.userData !== undefined ? { UserData: request.userData } : {}),
-        ...(request.tags ? { Tags: request.tags } : {}),
-        ...(request.notification ? { Notification: request.notification } : {}),
-      },
-    });
-    const command: ClusterCommand = {
-      taskId: task.id,
+    const command = (taskId: string): ClusterCommand => ({
+      taskId,
       requestId: request.requestId,
       projectId: dataset.projectId,
       projectName,
       datasetId: dataset.id,
       datasetName,
-    };
-    await this.tasks.dispatch(task, this.subjects.clusterCommand, command);
+    });
+    const task = await this.tasks.create(
+      {
+        projectId: dataset.projectId,
+        datasetName,
+        taskType: TaskTypes.SimilarImageClustering,
+        requestId: request.requestId,
+        tags: request.tags,
+        userData: request.userData,
+        notification: request.notification,
+        requestDefinition: {
+          ProjectName: projectName,
+          DatasetName: datasetName,
+          ...(request.userData !== undefined ? { UserData: request.userData } : {}),
+          ...(request.tags ? { Tags: request.tags } : {}),
+          ...(request.notification ? { Notification: request.notification } : {}),
+        },
+      },
+      { subject: this.subjects.clusterCommand, build: command },
+    );
+    await this.tasks.dispatch(task);
     return { TaskId: task.id, EventId: task.eventId };
   }
 

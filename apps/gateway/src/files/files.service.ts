@@ -41,25 +41,28 @@ export class FilesService {
     });
     const dataset = await this.datasets.resolve(request.projectName, request.datasetName);
     await this.tasks.checkNotification(request.notification);
-    const task = await this.tasks.create({
-      projectId: dataset.projectId,
-      datasetName: dataset.name,
-      taskType: TaskTypes.IndexFileMeta,
-      requestId: request.requestId,
-      userData: request.userData,
-      notification: request.notification,
-      requestDefinition: request.requestDefinition,
-    });
-    const command: IndexCommand = {
-      taskId: task.id,
+    const command = (taskId: string): IndexCommand => ({
+      taskId,
       requestId: request.requestId,
       projectId: dataset.projectId,
       projectName: dataset.project.name,
       datasetId: dataset.id,
       datasetName: dataset.name,
       files: request.files,
-    };
-    await this.tasks.dispatch(task, this.subjects.indexCommand, command);
+    });
+    const task = await this.tasks.create(
+      {
+        projectId: dataset.projectId,
+        datasetName: dataset.name,
+        taskType: TaskTypes.IndexFileMeta,
+        requestId: request.requestId,
+        userData: request.userData,
+        notification: request.notification,
+        requestDefinition: request.requestDefinition,
+      },
+      { subject: this.subjects.indexCommand, build: command },
+    );
+    await this.tasks.dispatch(task);
     return { EventId: task.eventId, TaskId: task.id };
   }
 

@@ -28,7 +28,16 @@ export interface NewTask {
   requestDefinition: Record<string, unknown>;
 }
 
-/** Records a task and hands its command to the bus; the command's message id is the task id. */
+/** A task's command, stored with the task so that it can be published again if the first publish never happened. */
+export interface TaskCommand {
+  subject: string;
+  build(taskId: string): object;
+}
+
+/**
+ * Records a task and hands its command to the bus; the command's message id is the task id, so publishing it again
+ * (CommandOutbox) is dropped by JetStream when the first publish did happen.
+ */
 @Injectable()
 export class TaskRecorder {
   private readonly publisher: JetStreamPublisher;
@@ -50,11 +59,15 @@ export class TaskRecorder {
     if (!verdict.ok) throw ImmError.invalid('Notification', `Webhook.URL ${verdict.reason}.`);
   }
 
-  async create(task: NewTask): Promise<Task> {
+  /** Inserts the task (Running) with its command, so that nothing can leave it Running with no command sent. */
+  async create(task: NewTask, command: TaskCommand): Promise<Task> {
     const now = new Date();
+    const id = newTaskId(task.taskType);
     return this.db.task.create({
       data: {
-        id: newTaskId(task.taskType),
+        id,
+        commandSubject: command.subject,
+        command: command.build(id),
         eventId: newEventId(),
         projectId: task.projectId,
         datasetName: task.datasetName,
@@ -72,10 +85,11 @@ export class TaskRecorder {
     });
   }
 
-  /** Publishes the task's command; when the bus is unreachable the task fails at once rather than hang. */
-  async dispatch(task: Task, subject: string, command: unknown): Promise<void> {
+  /** Publishes the command stored with the task; when the bus is unreachable the task fails at once rather than hang. */
+  async dispatch(task: Task): Promise<void> {
+    if (!task.commandSubject || !task.command) throw new Error(`task ${task.id} was recorded without its command`);
     try {
-      await this.publisher.publish(subject, command, task.id, task.requestId);
+      await this.publish(task.id, task.requestId, task.commandSubject, task.command);
     } catch (err) {
       this.log.error({ err, taskId: task.id }, 'could not publish the task command');
       await this.db.task.update({
@@ -84,5 +98,18 @@ export class TaskRecorder {
       });
       throw ImmError.unavailable('the message bus does not answer');
     }
+    await this.markPublished(task.id);
+  }
+
+  /** Publishes a task's command under the task id (JetStream drops a second publish of one id). */
+  async publish(taskId: string, requestId: string, subject: string, command: unknown): Promise<void> {
+    await this.publisher.publish(subject, command, taskId, requestId);
+  }
+
+  /** Notes that a task's command is on the bus; if this write is lost, the outbox publishes it again (dropped as a duplicate). */
+  async markPublished(taskId: string): Promise<void> {
+    await this.db.task.update({ where: { id: taskId }, data: { commandPublishedAt: new Date() } }).catch((err: unknown) => {
+      this.log.warn({ err, taskId }, 'could not note that the task command was published');
+    });
   }
 }
