@@ -257,3 +257,22 @@ describe('UpdateSimilarImageCluster', () => {
     expect(res.body.Code).toBe('MissingCustomLabels');
   });
 });
+
+describe('QuerySimilarImageClusters under concurrent identical calls', () => {
+  it('answers each with its own RequestId and the same page, and a call sent after an update sees it', async () => {
+    const burst = await Promise.all(Array.from({ length: 8 }, () => client.call<QueryAnswer>('QuerySimilarImageClusters', key())));
+    expect(burst.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(burst[0].headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(new Set(burst.map((r) => r.body.RequestId)).size).toBe(8);
+    const pages = burst.map(({ body: { RequestId: _id, ...page } }) => page);
+    for (const page of pages) expect(page).toEqual(pages[0]);
+
+    // Queries in flight while the labels change: the one sent after the update returned must not share their reads.
+    const inFlight = Array.from({ length: 8 }, () => client.call<QueryAnswer>('QuerySimilarImageClusters', key()));
+    const CustomLabels = { burst: uniqueName('b') };
+    await client.ok('UpdateSimilarImageCluster', { ...key(), ObjectId: seeded[0].id, CustomLabels });
+    const after = await client.ok<QueryAnswer>('QuerySimilarImageClusters', key());
+    expect(after.SimilarImageClusters.find((c) => c.ObjectId === seeded[0].id)?.CustomLabels).toEqual(CustomLabels);
+    await Promise.all(inFlight);
+  });
+});

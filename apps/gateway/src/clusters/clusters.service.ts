@@ -4,6 +4,8 @@ import { ImmError, TaskTypes, type ClusterCommand, type Subjects } from '@simclu
 import { SUBJECTS } from '@simclust/runtime';
 import { rfc3339 } from '../common/time';
 import { DatasetsRepository } from '../datasets/datasets.repository';
+import { Coalescer } from '../common/coalescer';
+import { SerializedAnswer } from '../imm/action';
 import { invalidToken, PageTokens, paginate, type PagePosition } from '../imm/page-token';
 import type { NotificationParam } from '../tasks/notification';
 import { TaskRecorder } from '../tasks/task-recorder.service';
@@ -47,8 +49,15 @@ function clusterView(cluster: ClusterRow, members: ClusterMemberRow[]) {
   };
 }
 
+/** A label filter in a canonical order. */
+function labelPairs(labels: Record<string, string> | undefined): Array<[string, string]> {
+  return Object.entries(labels ?? {}).sort();
+}
+
 @Injectable()
 export class ClustersService {
+  private readonly pages = new Coalescer<SerializedAnswer>();
+
   constructor(
     private readonly datasets: DatasetsRepository,
     private readonly clusters: ClustersRepository,
@@ -91,7 +100,16 @@ export class ClustersService {
     return { TaskId: task.id, EventId: task.eventId };
   }
 
-  async query(projectName: string, datasetName: string, query: ClusterQuery) {
+  /**
+   * One page of clusters. The hottest read (a gallery polled by its viewers, clients paging from the start): identical
+   * queries arriving together share one database read and one serialization (each still reads after it arrived).
+   */
+  query(projectName: string, datasetName: string, query: ClusterQuery): Promise<SerializedAnswer> {
+    const key = JSON.stringify([projectName, datasetName, query.sort, query.order, labelPairs(query.labels), query.nextToken ?? null, query.maxResults]);
+    return this.pages.run(key, async () => new SerializedAnswer(await this.readPage(projectName, datasetName, query)));
+  }
+
+  private async readPage(projectName: string, datasetName: string, query: ClusterQuery) {
     // The token is checked against the dataset once the page query has found it (one round trip for both), so a bad
     // token still loses to a missing dataset, as everywhere else.
     let after: PagePosition | undefined;
@@ -113,7 +131,7 @@ export class ClustersService {
     });
     if (!found) throw await this.datasets.notFound(projectName, datasetName);
     // The scope binds a token to its dataset, sort, order and filter: reused elsewhere it is InvalidNextToken.
-    const scope = `clusters/${found.datasetId}/${query.sort}/${query.order}/${JSON.stringify(Object.entries(query.labels ?? {}).sort())}`;
+    const scope = `clusters/${found.datasetId}/${query.sort}/${query.order}/${JSON.stringify(labelPairs(query.labels))}`;
     if (badToken || (after && after.scope !== scope)) throw invalidToken();
     const sortKey = (c: ClusterRow) => (query.sort === 'CreateTime' ? c.createdAt : c.updatedAt).toISOString();
     const { page, nextToken } = paginate(found.clusters, query.maxResults, (c) => ({ key: sortKey(c), id: c.id }), scope, this.tokens);

@@ -42,7 +42,25 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
    * only the items it may see (pages are refilled through MaxResults/NextToken), as RAM-style listings do.
    */
   listing?: { field: string; item: (item: Record<string, unknown>) => ResourceScope };
-  handle: (params: z.output<S>, ctx: ActionContext) => Promise<Record<string, unknown>>;
+  handle: (params: z.output<S>, ctx: ActionContext) => Promise<Record<string, unknown> | SerializedAnswer>;
+}
+
+/**
+ * An answer serialized once (every field but RequestId, which each response gets its own), for answers that several
+ * calls share: the dispatcher writes the text as is instead of serializing the object again for each of them.
+ */
+export class SerializedAnswer {
+  /** The answer's JSON without its braces: `"Field":value,…`, or empty. */
+  readonly fields: string;
+
+  constructor(answer: Record<string, unknown>) {
+    this.fields = JSON.stringify(answer).slice(1, -1);
+  }
+
+  /** The whole JSON body with this call's RequestId first, as for any other answer. */
+  body(requestId: string): string {
+    return `{"RequestId":${JSON.stringify(requestId)}${this.fields ? `,${this.fields}` : ''}}`;
+  }
 }
 
 export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition {

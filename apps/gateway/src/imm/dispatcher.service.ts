@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { AuthService, type ItemFilter } from '../auth/auth.service';
 import { RateLimiter } from '../auth/rate-limiter.service';
 import { noteCall, requestIdOf } from '../common/access-log';
-import type { ActionContext, ActionDefinition, Principal } from './action';
+import { SerializedAnswer, type ActionContext, type ActionDefinition, type Principal } from './action';
 import { ActionRegistry } from './action-registry';
 import { collectParams, toImmError } from './params';
 
@@ -73,7 +73,8 @@ export class DispatcherService {
       const result = visible && definition.listing
         ? await visibleListing(definition, definition.listing, parsed.data as Record<string, unknown>, context, visible)
         : await definition.handle(parsed.data, context);
-      res.status(200).json({ RequestId: requestId, ...result });
+      if (result instanceof SerializedAnswer) res.status(200).type('application/json').send(result.body(requestId));
+      else res.status(200).json({ RequestId: requestId, ...result });
     } catch (err) {
       const error = err instanceof ImmError ? err : ImmError.internal();
       code = error.code;
@@ -118,13 +119,18 @@ async function visibleListing(
 ) {
   const wanted = typeof params.MaxResults === 'number' ? params.MaxResults : Number.POSITIVE_INFINITY;
   const kept: unknown[] = [];
-  let result = await definition.handle(params, context);
+  const page = async (pageParams: Record<string, unknown>) => {
+    const answer = await definition.handle(pageParams, context);
+    if (answer instanceof SerializedAnswer) throw new Error(`${definition.action} is a listing: its items must stay filterable`);
+    return answer;
+  };
+  let result = await page(params);
   for (let round = 1; ; round++) {
     const items = Array.isArray(result[field]) ? (result[field] as Array<Record<string, unknown>>) : [];
     kept.push(...items.filter((i) => visible(item(i))));
     const next = result.NextToken;
     if (typeof next !== 'string' || kept.length >= wanted || round >= MAX_LISTING_ROUNDS) break;
-    result = await definition.handle({ ...params, NextToken: next, MaxResults: wanted - kept.length }, context);
+    result = await page({ ...params, NextToken: next, MaxResults: wanted - kept.length });
   }
   return { ...result, [field]: kept };
 }
