@@ -5,6 +5,8 @@
 // rate, and prints req/s, p50, p99 and errors beside the target (p99 ≤ 25 ms at 500 req/s on 2 cores).
 // Usage: node tools/bench/load/run.mjs [--rate 500] [--duration 20] [--connections 20] [--max-results 100] [--log-level info]
 //        [--calls GetTask,QuerySimilarImageClusters] (drive only some of the calls, e.g. to profile one)
+//        [--pages 1] (QuerySimilarImageClusters cycles through the first N pages: identical calls arriving together share
+//        one read in the gateway, so N > 1 shows the cost of distinct queries)
 // Needs the built gateway (npm run build) and the usual services; it uses a database of its own (simclust_bench_load).
 import { randomBytes, createHash, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     'max-results': { type: 'string', default: '100' },
     'log-level': { type: 'string', default: 'info' },
     calls: { type: 'string', default: 'GetTask,QuerySimilarImageClusters' },
+    pages: { type: 'string', default: '1' },
     database: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/simclust_bench_load' },
   },
 });
@@ -158,15 +161,20 @@ try {
   const check = await client.ok('GetTask', { ProjectName, TaskType: 'IndexFileMeta', TaskId: seeded.taskIds[0] });
   if (check.Status !== 'Succeeded') throw new Error(`GetTask answered ${JSON.stringify(check)}`);
   const maxResults = Number(args['max-results']);
-  const query = [JSON.stringify({ Action: 'QuerySimilarImageClusters', ProjectName, DatasetName, MaxResults: maxResults })];
-  const page = await client.ok('QuerySimilarImageClusters', { ProjectName, DatasetName, MaxResults: maxResults });
-  console.log(`QuerySimilarImageClusters answers ${page.SimilarImageClusters.length} clusters (${Buffer.byteLength(JSON.stringify(page))} bytes) per call`);
+  const query = [];
+  for (let NextToken, page; query.length < Number(args.pages) && (query.length === 0 || NextToken); NextToken = page.NextToken) {
+    const params = { ProjectName, DatasetName, MaxResults: maxResults, ...(NextToken ? { NextToken } : {}) };
+    page = await client.ok('QuerySimilarImageClusters', params);
+    query.push(JSON.stringify({ Action: 'QuerySimilarImageClusters', ...params }));
+    if (query.length === 1) console.log(`QuerySimilarImageClusters answers ${page.SimilarImageClusters.length} clusters (${Buffer.byteLength(JSON.stringify(page))} bytes) per call`);
+  }
 
   // A short warm-up: JIT, connection pool, the project-limit cache.
   await drive(stack.url, adminKey, 'warm-up', [...getTask.slice(0, 10), ...query], 3);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared)`);
   if (calls.has('GetTask')) console.log(line(`GetTask @ ${rate}/s`, await drive(stack.url, adminKey, 'GetTask', getTask)));
-  if (calls.has('QuerySimilarImageClusters')) console.log(line('QuerySimilarImageClusters', await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query)));
+  const title = `QuerySimilarImageClusters${query.length > 1 ? ` ×${query.length} pages` : ''}`;
+  if (calls.has('QuerySimilarImageClusters')) console.log(line(title, await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query)));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await db.query('DELETE FROM "Project" WHERE name = $1', [ProjectName]);
 } finally {
