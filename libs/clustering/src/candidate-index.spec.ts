@@ -87,6 +87,20 @@ describe('CandidateIndex', () => {
     expect(asStrings(index.allCandidatePairs())).toEqual(bruteForcePairs(images, radius));
   });
 
+  it('queries the tail layer when it also holds images other than the queried ones', () => {
+    const radius = 8;
+    const index = indexOf(images.slice(0, 400), radius);
+    index.allCandidatePairs();
+    const added = images.slice(400);
+    for (const image of added) index.add(image.id, image.anchors, image.probes);
+    // Only half of the tail is queried: its pairs with the other half are found through the tail's anchors.
+    const queried = new Set(added.filter((_, i) => i % 2 === 0).map((image) => image.id));
+    const pairs = asStrings(index.candidatePairsFor([...queried]));
+    expect(pairs).toEqual(bruteForcePairs(images, radius, queried));
+    const tailPairs = pairs.filter((pair) => pair.split('-').every((id) => added.some((image) => image.id === Number(id))));
+    expect(tailPairs.length).toBeGreaterThan(0);
+  });
+
   it('does not depend on arrival order', () => {
     const shuffledImages = shuffled(images, seededRandom(7));
     expect(asStrings(indexOf(shuffledImages, 8).allCandidatePairs())).toEqual(asStrings(indexOf(images, 8).allCandidatePairs()));

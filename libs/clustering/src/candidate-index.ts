@@ -1,5 +1,5 @@
 import { asCodePairs, LITTLE_ENDIAN } from './hamming';
-import { allocUint32, chooseChunkPlan, MultiIndexHashTable } from './multi-index-hash-table';
+import { allocUint32, chooseChunkPlan, MultiIndexHashTable, searchSnapshot } from './multi-index-hash-table';
 import { PairBuffer, PairList } from './pair-list';
 import { SearchPool, searchOnPool, WorkerSearchPool } from './parallel-search';
 
@@ -31,6 +31,13 @@ export interface DescriptorBatch {
   readonly anchorCounts: ArrayLike<number>;
   readonly probes: Codes;
   readonly probeCounts: ArrayLike<number>;
+}
+
+/** Membership test for a set of image ids. */
+function memberOf(ids: ArrayLike<number>): (id: number) => boolean {
+  const set = new Set<number>();
+  for (let i = 0; i < ids.length; i++) set.add(ids[i]);
+  return (id) => set.has(id);
 }
 
 const SERIAL_MAGIC = 0x53434931; // "SCI1"
@@ -131,14 +138,16 @@ export class CandidateIndex {
 
   /**
    * Candidate pairs that involve at least one of `ids` (new or changed images, which must already be added),
-   * against everything indexed, both directions.
+   * against everything indexed, both directions. The probes of `ids` skip an anchor layer that holds only
+   * anchors of `ids` (typically the tail of just-added images): the anchors of `ids`, searched against every
+   * probe, already find those pairs.
    */
   candidatePairsFor(ids: ArrayLike<number>): PairList {
     const out = new PairBuffer(ids.length * 4);
     const [anchorCodes, anchorOwners] = this.codesOf(this.anchors, ids);
-    this.probes.searchBatch(anchorCodes, anchorOwners, out);
+    searchSnapshot(this.probes.snapshot(), anchorCodes, anchorOwners, out);
     const [probeCodes, probeOwners] = this.codesOf(this.probes, ids);
-    this.anchors.searchBatch(probeCodes, probeOwners, out);
+    searchSnapshot(this.anchors.snapshot(memberOf(ids)), probeCodes, probeOwners, out);
     return out.toSortedUnique();
   }
 
@@ -169,7 +178,7 @@ export class CandidateIndex {
       const [probeCodes, probeOwners] = this.codesOf(this.probes, ids);
       await Promise.all([
         searchOnPool(pool, this.probes.snapshot(), anchorCodes, anchorOwners, out),
-        searchOnPool(pool, this.anchors.snapshot(), probeCodes, probeOwners, out),
+        searchOnPool(pool, this.anchors.snapshot(memberOf(ids)), probeCodes, probeOwners, out),
       ]);
       return out.toSortedUnique();
     } finally {

@@ -281,10 +281,22 @@ export class MultiIndexHashTable {
     this.owners = allocUint32(Math.max(1, initialEntries), shared);
   }
 
-  /** The arrays a search reads (prepares first); see TableSnapshot. */
-  snapshot(): TableSnapshot {
+  /**
+   * The arrays a search reads (prepares first); see TableSnapshot. `skipLayersOwnedBy` (a predicate on image ids)
+   * leaves out every layer whose live codes all belong to such images.
+   */
+  snapshot(skipLayersOwnedBy?: (imageId: number) => boolean): TableSnapshot {
     this.prepare();
-    return { plan: this.plan, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers: [this.base, this.tail] };
+    const layers = [this.base, this.tail].filter((layer) => !skipLayersOwnedBy || !this.ownedOnlyBy(layer, skipLayersOwnedBy));
+    return { plan: this.plan, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers };
+  }
+
+  private ownedOnlyBy(layer: Layer, owned: (imageId: number) => boolean): boolean {
+    for (let e = layer.from; e < layer.to; e++) {
+      const owner = this.owners[e];
+      if (this.isLive(e, owner) && !owned(owner)) return false;
+    }
+    return true;
   }
 
   /** Number of entries in each layer (base, tail), for splitting work. */
