@@ -81,13 +81,24 @@ export function chooseChunkPlan(radius: number, expectedEntries: number, chunks?
   return best as ChunkPlan;
 }
 
-/** Bytes of table (offsets and postings) one search region should hold: well inside a core's L2 cache. */
+/** Bytes of table (offsets and filter words) one search region should hold: well inside a core's L1/L2 cache. */
 const REGION_BYTES = 32 * 1024;
 
 /** Low bucket bits of a search region for a table of 2^tableBits buckets holding `entries` postings. */
 function regionBits(tableBits: number, entries: number): number {
-  const bytesPerBucket = 4 + (8 * entries) / 2 ** tableBits;
+  const bytesPerBucket = 4 + (4 * entries) / 2 ** tableBits;
   return Math.max(0, Math.min(tableBits, Math.floor(Math.log2(REGION_BYTES / bytesPerBucket))));
+}
+
+/**
+ * The 32 bits of a code starting at bit `from` (wrapping past bit 63). Taken right after a chunk of at most 32
+ * bits, they never overlap it, so chunk distance + their distance is a lower bound of the code distance.
+ */
+export function filterWord(lo: number, hi: number, from: number): number {
+  if (from === 0) return lo >>> 0;
+  if (from === 32) return hi >>> 0;
+  if (from < 32) return ((lo >>> from) | (hi << (32 - from))) >>> 0;
+  return ((hi >>> (from - 32)) | (lo << (64 - from))) >>> 0;
 }
 
 /** All XOR masks of `bits` bits with at most `radius` bits set. */
@@ -114,15 +125,18 @@ export interface Layer {
    */
   readonly blockBits: number[];
   readonly offsets: Uint32Array[];
-  /** (codeLo, codeHi) per posting, bucket by bucket, so a bucket scan reads 8 bytes per entry sequentially. */
-  readonly postings: Uint32Array[];
-  /** Entry index per posting, read only for the rare posting within the radius. */
+  /**
+   * Per posting, bucket by bucket, the 32 code bits that follow the chunk (see filterWord): with the bucket's
+   * mask weight, a lower bound of the distance that rejects almost every posting after one 4-byte read.
+   */
+  readonly filters: Uint32Array[];
+  /** Entry index per posting: the full code is read from the table's codes only for postings passing the filter. */
   readonly entries: Uint32Array[];
   /** Distinct folded neighbour masks per chunk, ascending (masks sharing high bits visit the same region). */
   readonly masks: Uint32Array[];
 }
 
-const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], blockBits: [], offsets: [], postings: [], entries: [], masks: [] };
+const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], blockBits: [], offsets: [], filters: [], entries: [], masks: [] };
 
 /**
  * Everything a search reads, as typed arrays (SharedArrayBuffer-backed when the table was made `shared`, so a
@@ -130,6 +144,8 @@ const EMPTY_LAYER: Layer = { from: 0, to: 0, tableBits: [], blockBits: [], offse
  */
 export interface TableSnapshot {
   readonly plan: ChunkPlan;
+  /** (lo, hi) code per entry. */
+  readonly codes: Uint32Array;
   readonly owners: Uint32Array;
   readonly firstEntry: Uint32Array;
   readonly entriesOf: Uint8Array;
@@ -174,7 +190,8 @@ export function searchChunk(
   const fold = (1 << layer.tableBits[c]) - 1;
   const blockShift = layer.blockBits[c];
   const blocks = (fold >>> blockShift) + 1;
-  // Counting sort of the queries by folded chunk key, copied into sorted order so the sweep reads them sequentially.
+  const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
+  // Counting sort of the queries by folded chunk key into blocks, copied into sorted order with their filter words.
   const keys = new Uint32Array(count);
   const blockStart = new Uint32Array(blocks + 1);
   for (let q = 0; q < count; q++) {
@@ -184,19 +201,22 @@ export function searchChunk(
   for (let k = 1; k <= blocks; k++) blockStart[k] += blockStart[k - 1];
   const cursor = blockStart.slice(0, blocks);
   const sortedKeys = new Uint32Array(count);
-  const sortedCodes = new Uint32Array(count * 2);
-  const sortedOwners = new Uint32Array(count);
+  const sortedFilters = new Uint32Array(count);
+  const sortedQueries = new Uint32Array(count);
   for (let q = 0; q < count; q++) {
     const at = cursor[keys[q] >>> blockShift]++;
     sortedKeys[at] = keys[q];
-    sortedCodes[2 * at] = queryCodes[2 * q];
-    sortedCodes[2 * at + 1] = queryCodes[2 * q + 1];
-    sortedOwners[at] = queryOwners[q];
+    sortedFilters[at] = filterWord(queryCodes[2 * q], queryCodes[2 * q + 1], filterFrom);
+    sortedQueries[at] = q;
   }
   const masks = layer.masks[c];
+  // The chunk distance of a posting reached through a mask is at least the mask's weight (exactly it when unfolded).
+  const slack = new Int32Array(masks.length);
+  for (let m = 0; m < masks.length; m++) slack[m] = radius - popcount32(masks[m]);
   const offsets = layer.offsets[c];
-  const postings = layer.postings[c];
+  const filters = layer.filters[c];
   const entries = layer.entries[c];
+  const codes = t.codes;
   const end0 = Math.min(maskTo, masks.length);
   for (let region = 0; region < blocks; region++) {
     if (offsets[region << blockShift] === offsets[(region + 1) << blockShift]) continue;
@@ -208,24 +228,23 @@ export function searchChunk(
       const block = region ^ high;
       const qFrom = blockStart[block];
       const qTo = blockStart[block + 1];
-      for (let m = g; m < gEnd && qFrom < qTo; m++) {
-        const mask = masks[m];
-        for (let q = qFrom; q < qTo; q++) {
-          const bucket = sortedKeys[q] ^ mask;
-          const end = offsets[bucket + 1] * 2;
-          let p = offsets[bucket] * 2;
-          if (p === end) continue;
-          const qLo = sortedCodes[2 * q];
-          const qHi = sortedCodes[2 * q + 1];
-          for (; p < end; p += 2) {
-            let x = (postings[p] ^ qLo) >>> 0;
+      for (let q = qFrom; q < qTo; q++) {
+        const key = sortedKeys[q];
+        const filter = sortedFilters[q];
+        for (let m = g; m < gEnd; m++) {
+          const bucket = key ^ masks[m];
+          const end = offsets[bucket + 1];
+          const allowed = slack[m];
+          for (let p = offsets[bucket]; p < end; p++) {
+            let x = (filters[p] ^ filter) >>> 0;
             x = x - ((x >>> 1) & 0x55555555);
             x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-            let y = (postings[p + 1] ^ qHi) >>> 0;
-            y = y - ((y >>> 1) & 0x55555555);
-            y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-            const distance = Math.imul(((x + (x >>> 4)) & 0x0f0f0f0f) + ((y + (y >>> 4)) & 0x0f0f0f0f), 0x01010101) >>> 24;
-            if (distance <= radius) acceptHit(t, c, postings[p] ^ qLo, postings[p + 1] ^ qHi, entries[p >>> 1], sortedOwners[q], out);
+            if (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24 > allowed) continue;
+            const query = sortedQueries[q];
+            const e = entries[p];
+            const xLo = codes[2 * e] ^ queryCodes[2 * query];
+            const xHi = codes[2 * e + 1] ^ queryCodes[2 * query + 1];
+            if (popcount32(xLo) + popcount32(xHi) <= radius) acceptHit(t, c, xLo, xHi, e, queryOwners[query], out);
           }
         }
       }
@@ -288,7 +307,7 @@ export class MultiIndexHashTable {
   snapshot(skipLayersOwnedBy?: (imageId: number) => boolean): TableSnapshot {
     this.prepare();
     const layers = [this.base, this.tail].filter((layer) => !skipLayersOwnedBy || !this.ownedOnlyBy(layer, skipLayersOwnedBy));
-    return { plan: this.plan, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers };
+    return { plan: this.plan, codes: this.codes, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers };
   }
 
   private ownedOnlyBy(layer: Layer, owned: (imageId: number) => boolean): boolean {
@@ -416,14 +435,14 @@ export class MultiIndexHashTable {
     const live = liveAll.subarray(0, liveCount);
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
     const wanted = Math.max(10, Math.ceil(Math.log2(live.length + 1)) + 1);
-    const layer: Layer = { from, to, tableBits: [], blockBits: [], offsets: [], postings: [], entries: [], masks: [] };
+    const layer: Layer = { from, to, tableBits: [], blockBits: [], offsets: [], filters: [], entries: [], masks: [] };
     const keys = new Uint32Array(live.length);
     for (let c = 0; c < bits.length; c++) {
       if (thresholds[c] < 0) {
         layer.tableBits.push(0);
         layer.blockBits.push(0);
         layer.offsets.push(new Uint32Array(2));
-        layer.postings.push(new Uint32Array(0));
+        layer.filters.push(new Uint32Array(0));
         layer.entries.push(new Uint32Array(0));
         layer.masks.push(new Uint32Array(0));
         continue;
@@ -438,19 +457,19 @@ export class MultiIndexHashTable {
       }
       for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
       const cursor = offsets.slice(0, offsets.length - 1);
-      const postings = allocUint32(live.length * 2, this.shared);
+      const filters = allocUint32(live.length, this.shared);
       const entries = allocUint32(live.length, this.shared);
+      const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
       for (let i = 0; i < live.length; i++) {
         const e = live[i];
         const at = cursor[keys[i]]++;
-        postings[2 * at] = this.codes[2 * e];
-        postings[2 * at + 1] = this.codes[2 * e + 1];
+        filters[at] = filterWord(this.codes[2 * e], this.codes[2 * e + 1], filterFrom);
         entries[at] = e;
       }
       layer.tableBits.push(tableBits);
       layer.blockBits.push(regionBits(tableBits, live.length));
       layer.offsets.push(offsets);
-      layer.postings.push(postings);
+      layer.filters.push(filters);
       layer.entries.push(entries);
       // Masks confined to the table's bits: flips above them land in the same (folded) bucket.
       layer.masks.push(neighbourMasks(tableBits, thresholds[c]));
