@@ -11,7 +11,7 @@ function send(res: Response, document: GalleryDocument): void {
   res.send(document.body);
 }
 
-/** The id pino-http gave the request, so the access log and the answer share one RequestId. */
+/** The id the access log gave the request, so the log line and the answer share one RequestId. */
 function requestIdOf(req: Request): string {
   const id = (req as Request & { id?: unknown }).id;
   return typeof id === 'string' ? id : newRequestId();
