@@ -12,10 +12,11 @@ import { ImmModule } from './imm/imm.module';
 import { ProjectsModule } from './projects/projects.module';
 import { TasksApiModule } from './tasks/tasks-api.module';
 import { TasksModule } from './tasks/tasks.module';
+import { ThumbnailRemoverModule } from './thumbnails/thumbnail-remover';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
-  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule, GalleryModule],
+  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ThumbnailRemoverModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule, GalleryModule],
   providers: [{ provide: APP_FILTER, useClass: ImmExceptionFilter }],
 })
 export class AppModule {}

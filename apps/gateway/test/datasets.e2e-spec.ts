@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
+import type { GatewayConfig } from '@simclust/config';
 // Datasets over the RPC endpoint and the REST routes, against the real gateway and database.
 import { fileObjectId, newClusterId } from '@simclust/contracts';
 import { createDatabase, type Db } from '@simclust/db';
-import { uniqueName, type ImmClient } from '@simclust/testing';
+import { CONFIG } from '@simclust/runtime';
+import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
+import { writeThumbnail } from '@simclust/thumbnails';
 import type { RunningGateway } from '../src/bootstrap';
 import { startTestGateway } from './gateway.harness';
 import { expectImmError, http, UTC_TIME } from './imm-expect';
@@ -10,6 +14,7 @@ import { expectImmError, http, UTC_TIME } from './imm-expect';
 jest.setTimeout(30_000);
 
 let gateway: RunningGateway;
+const thumbnailDir = () => gateway.app.get<GatewayConfig>(CONFIG).THUMBNAIL_DIR;
 let client: ImmClient;
 let db: Db;
 
@@ -215,17 +220,25 @@ describe('UpdateDataset', () => {
 });
 
 describe('DeleteDataset', () => {
-  it("deletes the dataset with all its files, features, clusters and edges, and nothing of another dataset's", async () => {
+  it("deletes the dataset with all its files, features, clusters, edges and thumbnails, and nothing of another dataset's", async () => {
     const p = await project();
     for (const d of ['doomed', 'kept']) await client.ok('CreateDataset', { ProjectName: p, DatasetName: d });
     const doomed = await fillDataset(p, 'doomed');
     const kept = await fillDataset(p, 'kept');
     const full = { datasets: 1, files: 3, features: 3, clusters: 1, members: 2, edges: 1 };
     expect(await rowsOf(doomed)).toEqual(full);
+    const thumbnails = async (datasetId: string) => {
+      const files = await db.file.findMany({ where: { datasetId }, select: { id: true } });
+      return Promise.all(files.map(async (f) => (await writeThumbnail({ data: new Uint8Array(12).fill(90), width: 2, height: 2, channels: 3 }, thumbnailDir(), f.id)).path));
+    };
+    const [doomedThumbnails, keptThumbnails] = [await thumbnails(doomed), await thumbnails(kept)];
     const deleted = await client.ok('DeleteDataset', { ProjectName: p, DatasetName: 'doomed' });
     expect(Object.keys(deleted)).toEqual(['RequestId']);
     expect(await rowsOf(doomed)).toEqual({ datasets: 0, files: 0, features: 0, clusters: 0, members: 0, edges: 0 });
     expect(await rowsOf(kept)).toEqual(full);
+    // The thumbnails go after the answer (a large dataset has many); the other dataset's stay.
+    await waitFor(() => doomedThumbnails.every((path) => !existsSync(path)), { what: 'the deleted dataset thumbnails to go' });
+    expect(keptThumbnails.every((path) => existsSync(path))).toBe(true);
     expectImmError(await client.call('GetDataset', { ProjectName: p, DatasetName: 'doomed' }), 404, 'ResourceNotFound');
     expectImmError(await client.call('DeleteDataset', { ProjectName: p, DatasetName: 'doomed' }), 404, 'ResourceNotFound', /dataset/);
   });

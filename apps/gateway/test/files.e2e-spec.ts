@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
+import type { GatewayConfig } from '@simclust/config';
 import { createDatabase, type Db } from '@simclust/db';
 import { fileObjectId, newClusterId } from '@simclust/contracts';
+import { CONFIG } from '@simclust/runtime';
 import { uniqueName, type ImmClient } from '@simclust/testing';
+import { writeThumbnail } from '@simclust/thumbnails';
 import type { RunningGateway } from '../src/bootstrap';
 import { startTestGateway } from './gateway.harness';
 
@@ -26,6 +30,7 @@ afterAll(async () => {
 });
 
 const params = (extra: Record<string, unknown> = {}) => ({ ProjectName: project, DatasetName: dataset, ...extra });
+const thumbnailDir = () => gateway.app.get<GatewayConfig>(CONFIG).THUMBNAIL_DIR;
 
 /** Seeds an indexed file row as the indexer would write it. */
 async function seedFile(uri: string, extra: Record<string, unknown> = {}) {
@@ -193,13 +198,16 @@ describe('UpdateFileMeta', () => {
 });
 
 describe('DeleteFileMeta / BatchDeleteFileMeta', () => {
-  it('deletes a file with its features; deleting a file that is not indexed succeeds', async () => {
+  it('deletes a file with its features and thumbnail; deleting a file that is not indexed succeeds', async () => {
     const uri = `file:///photos/${uniqueName('del')}.jpg`;
     const file = await seedFile(uri);
     await db.fileFeature.create({ data: { fileId: file.id, datasetId, version: 1, descriptor: Buffer.from([1]), verifier: Buffer.from([2]) } });
+    const thumbnail = await writeThumbnail({ data: new Uint8Array(12).fill(90), width: 2, height: 2, channels: 3 }, thumbnailDir(), file.id);
     await client.ok('DeleteFileMeta', params({ URI: uri }), 'query');
     expect(await db.file.count({ where: { id: file.id } })).toBe(0);
     expect(await db.fileFeature.count({ where: { fileId: file.id } })).toBe(0);
+    // A deleted photo leaves no picture of itself behind.
+    expect(existsSync(thumbnail.path)).toBe(false);
     await client.ok('DeleteFileMeta', params({ URI: uri }));
     await client.ok('BatchDeleteFileMeta', params({ URIs: ['file:///photos/never-there.jpg'] }));
   });

@@ -105,16 +105,18 @@ export class DatasetsRepository {
     });
   }
 
-  /** Deletes the dataset and everything in it (files, features, clusters) in one transaction. */
-  async delete(projectName: string, name: string): Promise<void> {
+  /** Deletes the dataset and everything in it (files, features, clusters) in one statement; the ids of its files. */
+  async delete(projectName: string, name: string): Promise<string[]> {
     const dataset = await this.resolve(projectName, name);
-    try {
-      // One statement: the foreign keys cascade to files, features, clusters, members and edges atomically.
-      await this.db.dataset.delete({ where: { id: dataset.id } });
-    } catch (err) {
-      if (isMissingRow(err)) throw ImmError.notFound('dataset', name);
-      throw err;
-    }
+    // The foreign keys cascade to files, features, clusters, members and edges atomically; the file ids are read in
+    // the same statement (its snapshot still holds them), so none indexed meanwhile is missed.
+    const [deleted] = await this.db.$queryRaw<Array<{ datasets: number; fileIds: string[] }>>`
+      WITH dataset AS (DELETE FROM "Dataset" WHERE id = ${dataset.id} RETURNING id)
+      SELECT (SELECT count(*) FROM dataset)::int AS datasets,
+             (SELECT coalesce(array_agg(f.id), '{}') FROM "File" f WHERE f."datasetId" IN (SELECT id FROM dataset)) AS "fileIds"`;
+    // Deleted by another call since it was resolved.
+    if (deleted.datasets === 0) throw ImmError.notFound('dataset', name);
+    return deleted.fileIds;
   }
 
   async statistics(datasetIds: string[]): Promise<Map<string, DatasetStatistics>> {

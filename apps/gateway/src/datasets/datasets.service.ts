@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { rfc3339 } from '../common/time';
 import { PageTokens, paginate } from '../imm/page-token';
 import { DatasetsRepository, type DatasetSettings, type DatasetStatistics, type DatasetWithProject } from './datasets.repository';
+import { ThumbnailRemover } from '../thumbnails/thumbnail-remover';
 
 const NO_FILES: DatasetStatistics = { fileCount: 0, totalFileSize: 0 };
 
@@ -30,6 +31,7 @@ export class DatasetsService {
   constructor(
     private readonly datasets: DatasetsRepository,
     private readonly tokens: PageTokens,
+    private readonly thumbnails: ThumbnailRemover,
   ) {}
 
   private async view(d: DatasetWithProject) {
@@ -58,8 +60,10 @@ export class DatasetsService {
     return { Datasets: page.map((d) => datasetView(d, stats.get(d.id) ?? NO_FILES)), ...(nextToken ? { NextToken: nextToken } : {}) };
   }
 
+  /** The dataset's thumbnails are removed after the answer: a large dataset has many, and they no longer serve anyone. */
   async delete(projectName: string, name: string) {
-    await this.datasets.delete(projectName, name);
+    const fileIds = await this.datasets.delete(projectName, name);
+    void this.thumbnails.remove(fileIds);
     return {};
   }
 }

@@ -37,16 +37,17 @@ export class FilesRepository {
   /**
    * Deletes files with their features, cluster memberships and edges (the edges cascade); clusters that fall below
    * 2 members are deleted and clusters a removed file held together are split, in the same transaction (IMM's rule).
+   * Returns the ids of the files that were there.
    */
-  async deleteByUris(datasetId: string, uris: readonly string[]): Promise<number> {
+  async deleteByUris(datasetId: string, uris: readonly string[]): Promise<string[]> {
     const ids = [...new Set(uris.map((uri) => fileObjectId(datasetId, uri)))];
     return this.db.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${clusterWriteLockName(datasetId)}))::text`;
       const removed = await tx.file.findMany({ where: { id: { in: ids }, datasetId }, select: { id: true, seq: true } });
-      if (removed.length === 0) return 0;
+      if (removed.length === 0) return [];
       await replanClusters(tx, datasetId, removed);
-      const { count } = await tx.file.deleteMany({ where: { id: { in: removed.map((f) => f.id) } } });
-      return count;
+      await tx.file.deleteMany({ where: { id: { in: removed.map((f) => f.id) } } });
+      return removed.map((f) => f.id);
     });
   }
 }

@@ -4,6 +4,7 @@ import { SUBJECTS } from '@simclust/runtime';
 import { DatasetsRepository } from '../datasets/datasets.repository';
 import type { NotificationParam } from '../tasks/notification';
 import { TaskRecorder } from '../tasks/task-recorder.service';
+import { ThumbnailRemover } from '../thumbnails/thumbnail-remover';
 import { fileView } from './file-view';
 import { FilesRepository, type CustomFields } from './files.repository';
 import { imageUriProblem } from './image-uri';
@@ -26,6 +27,7 @@ export class FilesService {
     private readonly datasets: DatasetsRepository,
     private readonly files: FilesRepository,
     private readonly tasks: TaskRecorder,
+    private readonly thumbnails: ThumbnailRemover,
     @Inject(SUBJECTS) private readonly subjects: Subjects,
   ) {}
 
@@ -87,10 +89,10 @@ export class FilesService {
     return {};
   }
 
-  /** Deleting a file that is not indexed succeeds, as in IMM. */
+  /** Deleting a file that is not indexed succeeds, as in IMM. Its thumbnail goes with it. */
   async delete(projectName: string, datasetName: string, uris: string[]) {
     const dataset = await this.datasets.resolve(projectName, datasetName);
-    await this.files.deleteByUris(dataset.id, uris);
+    await this.thumbnails.remove(await this.files.deleteByUris(dataset.id, uris));
     return {};
   }
 }
