@@ -1,6 +1,6 @@
 import { CandidateIndex } from './candidate-index';
 import { hamming64, popcount32 } from './hamming';
-import { chooseChunkPlan } from './multi-index-hash-table';
+import { chooseChunkPlan, filterWord } from './multi-index-hash-table';
 import { PairList } from './pair-list';
 import { clusteredImages, Image } from './__fixtures__/synthetic-images';
 import { seededRandom, shuffled } from './__fixtures__/seeded-random';
@@ -53,6 +53,21 @@ describe('popcount32', () => {
       expect(popcount32(x)).toBe(naive);
     }
     expect(popcount32(0xffffffff)).toBe(32);
+  });
+});
+
+describe('filterWord', () => {
+  it('takes the 32 bits from any position, wrapping past bit 63', () => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 200; i++) {
+      const lo = (random() * 2 ** 32) >>> 0;
+      const hi = (random() * 2 ** 32) >>> 0;
+      const code = (BigInt(hi) << 32n) | BigInt(lo);
+      for (let from = 0; from < 64; from++) {
+        const rotated = ((code >> BigInt(from)) | (code << BigInt(64 - from))) & 0xffffffffn;
+        expect(filterWord(lo, hi, from)).toBe(Number(rotated));
+      }
+    }
   });
 });
 

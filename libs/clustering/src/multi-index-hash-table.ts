@@ -166,12 +166,12 @@ function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
 }
 
 /**
- * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo). The queries are sorted by key and
- * cut into blocks sharing their high bucket bits; per block, every mask is tried on every query of the block, and
- * since the masks are ascending, consecutive masks share their high bits and read the same small region of the
- * table: a region is loaded into the cache once per block and mask group instead of once per lookup (the table
- * itself is far larger than the cache). Each (query, entry) pair meets exactly one mask of a chunk, so disjoint
- * mask ranges partition the work (how the parallel search splits it) and every code pair is reported once.
+ * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo). The queries are sorted by key into
+ * blocks sharing their high bucket bits, and the scan goes region by region (buckets sharing their high bits):
+ * masks ascend, so the masks sharing their high bits form a group that sends exactly one query block into the
+ * region, and a region is read into the cache once for every block and mask that reaches it instead of once per
+ * lookup (the table is far larger than the cache). Each (query, entry) pair meets exactly one mask of a chunk, so
+ * disjoint mask ranges partition the work (how the parallel search splits it) and every code pair is reported once.
  */
 export function searchChunk(
   t: TableSnapshot,
