@@ -192,20 +192,19 @@ export function searchChunk(
   const blocks = (fold >>> blockShift) + 1;
   const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
   // Counting sort of the queries by folded chunk key into blocks, copied into sorted order with their filter words.
-  const keys = new Uint32Array(count);
+  const start = starts[c];
+  const width = bits[c];
   const blockStart = new Uint32Array(blocks + 1);
-  for (let q = 0; q < count; q++) {
-    keys[q] = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], starts[c], bits[c]) & fold;
-    blockStart[(keys[q] >>> blockShift) + 1]++;
-  }
+  for (let q = 0; q < count; q++) blockStart[((extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold) >>> blockShift) + 1]++;
   for (let k = 1; k <= blocks; k++) blockStart[k] += blockStart[k - 1];
   const cursor = blockStart.slice(0, blocks);
   const sortedKeys = new Uint32Array(count);
   const sortedFilters = new Uint32Array(count);
   const sortedQueries = new Uint32Array(count);
   for (let q = 0; q < count; q++) {
-    const at = cursor[keys[q] >>> blockShift]++;
-    sortedKeys[at] = keys[q];
+    const key = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold;
+    const at = cursor[key >>> blockShift]++;
+    sortedKeys[at] = key;
     sortedFilters[at] = filterWord(queryCodes[2 * q], queryCodes[2 * q + 1], filterFrom);
     sortedQueries[at] = q;
   }
@@ -430,13 +429,18 @@ export class MultiIndexHashTable {
   private buildLayer(from: number, to: number): Layer {
     const { starts, bits, thresholds } = this.plan;
     let liveCount = 0;
-    const liveAll = new Uint32Array(to - from);
-    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) liveAll[liveCount++] = e;
-    const live = liveAll.subarray(0, liveCount);
+    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) liveCount++;
+    // Entries are listed only when some are dead: a fresh bulk load would spend 4 bytes per entry on [from, to).
+    let live: Uint32Array | undefined;
+    if (liveCount < to - from) {
+      live = new Uint32Array(liveCount);
+      liveCount = 0;
+      for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) live[liveCount++] = e;
+    }
+    const codes = this.codes;
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
-    const wanted = Math.max(10, Math.ceil(Math.log2(live.length + 1)) + 1);
+    const wanted = Math.max(10, Math.ceil(Math.log2(liveCount + 1)) + 1);
     const layer: Layer = { from, to, tableBits: [], blockBits: [], offsets: [], filters: [], entries: [], masks: [] };
-    const keys = new Uint32Array(live.length);
     for (let c = 0; c < bits.length; c++) {
       if (thresholds[c] < 0) {
         layer.tableBits.push(0);
@@ -449,25 +453,29 @@ export class MultiIndexHashTable {
       }
       const tableBits = Math.min(bits[c], wanted);
       const fold = (1 << tableBits) - 1;
+      const start = starts[c];
+      const width = bits[c];
+      // Counting sort by key; keys are recomputed rather than stored (4 bytes per entry less at the peak).
       const offsets = allocUint32((1 << tableBits) + 1, this.shared);
-      for (let i = 0; i < live.length; i++) {
-        const e = live[i];
-        keys[i] = extractBits(this.codes[2 * e], this.codes[2 * e + 1], starts[c], bits[c]) & fold;
-        offsets[keys[i] + 1]++;
+      for (let i = 0; i < liveCount; i++) {
+        const e = live === undefined ? from + i : live[i];
+        offsets[(extractBits(codes[2 * e], codes[2 * e + 1], start, width) & fold) + 1]++;
       }
       for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
       const cursor = offsets.slice(0, offsets.length - 1);
-      const filters = allocUint32(live.length, this.shared);
-      const entries = allocUint32(live.length, this.shared);
+      const filters = allocUint32(liveCount, this.shared);
+      const entries = allocUint32(liveCount, this.shared);
       const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
-      for (let i = 0; i < live.length; i++) {
-        const e = live[i];
-        const at = cursor[keys[i]]++;
-        filters[at] = filterWord(this.codes[2 * e], this.codes[2 * e + 1], filterFrom);
+      for (let i = 0; i < liveCount; i++) {
+        const e = live === undefined ? from + i : live[i];
+        const lo = codes[2 * e];
+        const hi = codes[2 * e + 1];
+        const at = cursor[extractBits(lo, hi, start, width) & fold]++;
+        filters[at] = filterWord(lo, hi, filterFrom);
         entries[at] = e;
       }
       layer.tableBits.push(tableBits);
-      layer.blockBits.push(regionBits(tableBits, live.length));
+      layer.blockBits.push(regionBits(tableBits, liveCount));
       layer.offsets.push(offsets);
       layer.filters.push(filters);
       layer.entries.push(entries);

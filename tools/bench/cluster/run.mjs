@@ -145,8 +145,10 @@ async function runOnce(fit) {
   const index = CandidateIndex.build(options, batchOf(data, 0, images));
   index.prepare();
   const tBuild = performance.now();
+  const rssBuilt = process.memoryUsage.rss();
   const candidates = await index.allCandidatePairsAsync(pool);
   const tSearch = performance.now();
+  const rssSearched = process.memoryUsage.rss();
   const edges = verifyCandidates(candidates, verify);
   const full = planFromEdges([], edges, context(new Date(0)));
   const fullSeconds = (performance.now() - t0) / 1000;
@@ -204,6 +206,7 @@ async function runOnce(fit) {
     clusters: clusters.length,
     incrementalCandidates: newCandidates.length,
     f1Ceiling: +ceiling.toFixed(4),
+    rss: `${Math.round(rssBuilt / 2 ** 20)} MB after build, ${Math.round(rssSearched / 2 ** 20)} MB after the full search`,
   };
   return { info, result: { images, fullSeconds: +fullSeconds.toFixed(2), incrementalSeconds: +incrementalSeconds.toFixed(3), peakRssMb, pairwiseF1: +f1.toFixed(4) } };
 }
@@ -229,7 +232,7 @@ if (!args['no-sweep'] && sweepSizes.length > 0) {
   const { info, result } = await runOnce(fit);
   console.log(
     `${String(images).padStart(8)} images: full ${result.fullSeconds}s wall / ${info.fullCpu}s CPU (build ${info.buildSeconds}s, search ${info.searchSeconds}s on ${info.threads} thread(s), ${info.candidates} candidates, ${info.edges} edges, ${info.clusters} clusters); ` +
-      `+${incremental} incremental ${result.incrementalSeconds}s wall / ${info.incrementalCpu}s CPU (search ${info.incrementalSearchSeconds}s, ${info.incrementalCandidates} candidates); peak RSS ${result.peakRssMb} MB; load ${info.load}; ` +
+      `+${incremental} incremental ${result.incrementalSeconds}s wall / ${info.incrementalCpu}s CPU (search ${info.incrementalSearchSeconds}s, ${info.incrementalCandidates} candidates); peak RSS ${result.peakRssMb} MB (${info.rss}); load ${info.load}; ` +
       `F1 ${result.pairwiseF1} (ceiling ${info.f1Ceiling} at R=${radius}); ${anchors}A/${probes}P; chunks [${info.chunking}]; background ${info.background}`,
   );
   console.log(JSON.stringify(result));
