@@ -51,6 +51,14 @@ export class PairBuffer {
     return this.words_.slice(0, this.count * 2);
   }
 
+  /**
+   * Like words(), sorted and without repeats: an image pair found through several code pairs travels and is
+   * stored once (a search task's output is mostly such repeats).
+   */
+  uniqueWords(): Uint32Array {
+    return this.words_.slice(0, this.sortUnique() * 2);
+  }
+
   /** Appends words produced by words() of another buffer. */
   pushWords(words: Uint32Array): void {
     const n = words.length >>> 1;
@@ -63,25 +71,31 @@ export class PairBuffer {
     for (let i = 0; i < pairs.length; i++) this.push(pairs.a[i], pairs.b[i]);
   }
 
+  /** The pairs sorted without repeats (the buffer keeps them so: its length becomes theirs). */
   toSortedUnique(): PairList {
-    const keys = new BigUint64Array(this.words_.buffer, 0, this.count);
-    keys.sort();
-    const a = new Uint32Array(this.count);
-    const b = new Uint32Array(this.count);
-    let n = 0;
-    let prevLo = -1;
-    let prevHi = -1;
-    for (let i = 0; i < this.count; i++) {
-      const lo = this.words_[2 * i];
-      const hi = this.words_[2 * i + 1];
-      if (lo === prevLo && hi === prevHi) continue;
-      a[n] = hi;
-      b[n] = lo;
-      n++;
-      prevLo = lo;
-      prevHi = hi;
+    const n = this.sortUnique();
+    const a = new Uint32Array(n);
+    const b = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = this.words_[2 * i + 1];
+      b[i] = this.words_[2 * i];
     }
-    return { length: n, a: a.slice(0, n), b: b.slice(0, n) };
+    return { length: n, a, b };
+  }
+
+  /** Sorts the pairs in place and drops repeats; returns the new length. */
+  private sortUnique(): number {
+    new BigUint64Array(this.words_.buffer, 0, this.count).sort();
+    const w = this.words_;
+    let n = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (n > 0 && w[2 * i] === w[2 * n - 2] && w[2 * i + 1] === w[2 * n - 1]) continue;
+      w[2 * n] = w[2 * i];
+      w[2 * n + 1] = w[2 * i + 1];
+      n++;
+    }
+    this.count = n;
+    return n;
   }
 
   private grow(): void {

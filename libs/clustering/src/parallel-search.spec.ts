@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CandidateIndex } from './candidate-index';
-import { chooseChunkPlan, MultiIndexHashTable } from './multi-index-hash-table';
+import { chooseChunkPlan, MultiIndexHashTable, searchChunk } from './multi-index-hash-table';
 import { PairBuffer, PairList } from './pair-list';
 import { InProcessSearchPool, runSearchTask, SearchPool, splitSearch, WorkerSearchPool } from './parallel-search';
 import { clusteredImages, Image } from './__fixtures__/synthetic-images';
@@ -37,7 +37,7 @@ describe('splitSearch', () => {
     });
   });
 
-  it('pieces together give the sequential search, each pair once', () => {
+  it('pieces together give the sequential search, each code pair once', () => {
     const images = clusteredImages(400, 8);
     const table = new MultiIndexHashTable(chooseChunkPlan(10, 3000), 3000);
     for (const image of images) table.set(image.id, image.probes, 0, image.probes.length / 2);
@@ -46,10 +46,24 @@ describe('splitSearch', () => {
     const [codes, owners] = queries.liveCodes();
     const sequential = new PairBuffer();
     table.searchBatch(codes, owners, sequential);
+    const tasks = splitSearch(table.snapshot(), codes, owners, 7);
+    // Raw hits (one per code pair): disjoint mask ranges must not report a code pair twice.
+    const raw = new PairBuffer();
+    for (const task of tasks) searchChunk(task.table, task.layer, task.chunk, task.maskFrom, task.maskTo, codes, owners, raw);
+    expect(raw.length).toBe(sequential.length);
+    // A task returns each image pair once, however many of its code pairs matched.
     const pieced = new PairBuffer();
-    for (const task of splitSearch(table.snapshot(), codes, owners, 7)) pieced.pushWords(runSearchTask(task));
-    expect(pieced.length).toBe(sequential.length);
-    expect(asStrings(pieced.toSortedUnique())).toEqual(asStrings(sequential.toSortedUnique()));
+    for (const task of tasks) {
+      const words = runSearchTask(task);
+      const unique = new PairBuffer();
+      unique.pushWords(words);
+      expect(unique.toSortedUnique().length).toBe(words.length / 2);
+      pieced.pushWords(words);
+    }
+    const rawHits = sequential.length;
+    const expected = sequential.toSortedUnique();
+    expect(rawHits).toBeGreaterThan(expected.length);
+    expect(asStrings(pieced.toSortedUnique())).toEqual(asStrings(expected));
   });
 });
 

@@ -19,11 +19,11 @@ export interface SearchTask {
   readonly queryOwners: Uint32Array;
 }
 
-/** Runs one task: the found pairs as PairBuffer words (see PairBuffer.words). */
+/** Runs one task: the found pairs as PairBuffer words, each pair once (see PairBuffer.uniqueWords). */
 export function runSearchTask(task: SearchTask): Uint32Array {
   const out = new PairBuffer(1024);
   searchChunk(task.table, task.layer, task.chunk, task.maskFrom, task.maskTo, task.queryCodes, task.queryOwners, out);
-  return out.words();
+  return out.uniqueWords();
 }
 
 /** Where search tasks run: worker threads (WorkerSearchPool) or the calling thread (InProcessSearchPool). */
