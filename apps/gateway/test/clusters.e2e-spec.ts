@@ -3,8 +3,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createDatabase, type Db } from '@simclust/db';
 import { newClusterId } from '@simclust/contracts';
-import { uniqueName, type ImmClient } from '@simclust/testing';
+import { uniqueName, waitFor, type ImmClient } from '@simclust/testing';
 import type { RunningGateway } from '../src/bootstrap';
+import { ClusterPageCache } from '../src/clusters/cluster-page-cache';
 import { startTestGateway } from './gateway.harness';
 
 interface ClusterView {
@@ -274,5 +275,55 @@ describe('QuerySimilarImageClusters under concurrent identical calls', () => {
     const after = await client.ok<QueryAnswer>('QuerySimilarImageClusters', key());
     expect(after.SimilarImageClusters.find((c) => c.ObjectId === seeded[0].id)?.CustomLabels).toEqual(CustomLabels);
     await Promise.all(inFlight);
+  });
+});
+
+describe('QuerySimilarImageClusters page cache', () => {
+  const cache = () => gateway.app.get(ClusterPageCache);
+  const page = () => client.ok<QueryAnswer>('QuerySimilarImageClusters', key());
+  const hits = async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    return Number(/simclust_gateway_cluster_page_cache_total\{result="hit"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
+  const scoreOf = (answer: QueryAnswer, uri: string) => answer.SimilarImageClusters.flatMap((c) => c.Files).find((f) => f.URI === uri)?.ImageScore;
+
+  beforeAll(() => waitFor(() => cache().listening, { what: 'the cluster page listener' }));
+
+  it('answers a repeated page from the cache, and drops it when the database says the dataset changed', async () => {
+    const first = await page();
+    const before = await hits();
+    const { RequestId: firstId, ...firstPage } = first;
+    const { RequestId: againId, ...againPage } = await page();
+    expect(await hits()).toBe(before + 1);
+    expect(againPage).toEqual(firstPage);
+    expect(againId).not.toBe(firstId);
+
+    // Another process (the indexer) re-scores a member file: the page shows it once the notification is in.
+    const uri = first.SimilarImageClusters[0].Files[0].URI;
+    await db.file.updateMany({ where: { datasetId, uri }, data: { imageScore: 0.123 } });
+    await waitFor(async () => scoreOf(await page(), uri) === 0.123, { what: 'the new score on the page' });
+
+    // Another process (the clustering worker) relabels and deletes clusters.
+    const [relabelled, doomed] = seeded.slice(-2).map((c) => c.id);
+    await db.similarImageCluster.update({ where: { id: relabelled }, data: { customLabels: { by: 'worker' } } });
+    await waitFor(async () => (await page()).SimilarImageClusters.find((c) => c.ObjectId === relabelled)?.CustomLabels.by === 'worker', { what: 'the new labels' });
+    await db.similarImageCluster.delete({ where: { id: doomed } });
+    seeded.splice(seeded.findIndex((c) => c.id === doomed), 1);
+    await waitFor(async () => !(await page()).SimilarImageClusters.some((c) => c.ObjectId === doomed), { what: 'the deleted cluster to go' });
+  });
+
+  it('caches nothing while its listener is down (a notification could be missed), and resumes once it is back', async () => {
+    await page();
+    await db.$queryRaw`SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE application_name = 'simclust-gateway-cluster-pages' AND pid <> pg_backend_pid()`;
+    await waitFor(() => !cache().listening, { what: 'the listener to be lost' });
+    const uri = (await page()).SimilarImageClusters[0].Files[0].URI;
+    await db.file.updateMany({ where: { datasetId, uri }, data: { imageScore: 0.456 } });
+    // No waiting: with no listener every call reads the database.
+    expect(scoreOf(await page(), uri)).toBe(0.456);
+    await waitFor(() => cache().listening, { what: 'the listener to reconnect' });
+    await page();
+    const before = await hits();
+    await page();
+    expect(await hits()).toBe(before + 1);
   });
 });

@@ -9,6 +9,7 @@ import { SerializedAnswer } from '../imm/action';
 import { invalidToken, PageTokens, paginate, type PagePosition } from '../imm/page-token';
 import type { NotificationParam } from '../tasks/notification';
 import { TaskRecorder } from '../tasks/task-recorder.service';
+import { ClusterPageCache } from './cluster-page-cache';
 import { ClustersRepository, type ClusterMemberRow, type ClusterRow, type ClusterSort, type SortOrder } from './clusters.repository';
 
 export interface NewClusteringTask {
@@ -63,6 +64,7 @@ export class ClustersService {
     private readonly clusters: ClustersRepository,
     private readonly tasks: TaskRecorder,
     private readonly tokens: PageTokens,
+    private readonly cache: ClusterPageCache,
     @Inject(SUBJECTS) private readonly subjects: Subjects,
   ) {}
 
@@ -101,12 +103,22 @@ export class ClustersService {
   }
 
   /**
-   * One page of clusters. The hottest read (a gallery polled by its viewers, clients paging from the start): identical
-   * queries arriving together share one database read and one serialization (each still reads after it arrived).
+   * One page of clusters. The hottest read (a gallery polled by its viewers, clients paging through): a page stays in
+   * the cache until the database says its dataset changed; identical queries that miss it together share one
+   * database read and one serialization (each still reads after it arrived).
    */
-  query(projectName: string, datasetName: string, query: ClusterQuery): Promise<SerializedAnswer> {
+  async query(projectName: string, datasetName: string, query: ClusterQuery): Promise<SerializedAnswer> {
     const key = JSON.stringify([projectName, datasetName, query.sort, query.order, labelPairs(query.labels), query.nextToken ?? null, query.maxResults]);
-    return this.pages.run(key, async () => new SerializedAnswer(await this.readPage(projectName, datasetName, query)));
+    return (
+      this.cache.get(key) ??
+      this.pages.run(key, async () => {
+        const ticket = this.cache.ticket();
+        const { datasetId, answer } = await this.readPage(projectName, datasetName, query);
+        const serialized = new SerializedAnswer(answer);
+        this.cache.set(key, datasetId, serialized, ticket);
+        return serialized;
+      })
+    );
   }
 
   private async readPage(projectName: string, datasetName: string, query: ClusterQuery) {
@@ -136,8 +148,11 @@ export class ClustersService {
     const sortKey = (c: ClusterRow) => (query.sort === 'CreateTime' ? c.createdAt : c.updatedAt).toISOString();
     const { page, nextToken } = paginate(found.clusters, query.maxResults, (c) => ({ key: sortKey(c), id: c.id }), scope, this.tokens);
     return {
-      SimilarImageClusters: page.map((c) => clusterView(c, c.members)),
-      ...(nextToken ? { NextToken: nextToken } : {}),
+      datasetId: found.datasetId,
+      answer: {
+        SimilarImageClusters: page.map((c) => clusterView(c, c.members)),
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      },
     };
   }
 
@@ -145,6 +160,7 @@ export class ClustersService {
     const dataset = await this.datasets.resolve(projectName, datasetName);
     const cluster = await this.clusters.setLabels(dataset.id, objectId, labels);
     if (!cluster) throw ImmError.notFound('SimilarImageCluster', objectId);
+    this.cache.invalidate(dataset.id);
     return { SimilarImageCluster: clusterView(cluster, await this.clusters.members([cluster.id])) };
   }
 }

@@ -105,8 +105,8 @@ export class DatasetsRepository {
     });
   }
 
-  /** Deletes the dataset and everything in it (files, features, clusters) in one statement; the ids of its files. */
-  async delete(projectName: string, name: string): Promise<string[]> {
+  /** Deletes the dataset and everything in it (files, features, clusters) in one statement; its id and its files' ids. */
+  async delete(projectName: string, name: string): Promise<{ id: string; fileIds: string[] }> {
     const dataset = await this.resolve(projectName, name);
     // The foreign keys cascade to files, features, clusters, members and edges atomically; the file ids are read in
     // the same statement (its snapshot still holds them), so none indexed meanwhile is missed.
@@ -116,7 +116,7 @@ export class DatasetsRepository {
              (SELECT coalesce(array_agg(f.id), '{}') FROM "File" f WHERE f."datasetId" IN (SELECT id FROM dataset)) AS "fileIds"`;
     // Deleted by another call since it was resolved.
     if (deleted.datasets === 0) throw ImmError.notFound('dataset', name);
-    return deleted.fileIds;
+    return { id: dataset.id, fileIds: deleted.fileIds };
   }
 
   async statistics(datasetIds: string[]): Promise<Map<string, DatasetStatistics>> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { rfc3339 } from '../common/time';
 import { PageTokens, paginate } from '../imm/page-token';
 import { DatasetsRepository, type DatasetSettings, type DatasetStatistics, type DatasetWithProject } from './datasets.repository';
+import { ClusterPageCache } from '../clusters/cluster-page-cache';
 import { ThumbnailRemover } from '../thumbnails/thumbnail-remover';
 
 const NO_FILES: DatasetStatistics = { fileCount: 0, totalFileSize: 0 };
@@ -32,6 +33,7 @@ export class DatasetsService {
     private readonly datasets: DatasetsRepository,
     private readonly tokens: PageTokens,
     private readonly thumbnails: ThumbnailRemover,
+    private readonly clusterPages: ClusterPageCache,
   ) {}
 
   private async view(d: DatasetWithProject) {
@@ -62,7 +64,8 @@ export class DatasetsService {
 
   /** The dataset's thumbnails are removed after the answer: a large dataset has many, and they no longer serve anyone. */
   async delete(projectName: string, name: string) {
-    const fileIds = await this.datasets.delete(projectName, name);
+    const { id, fileIds } = await this.datasets.delete(projectName, name);
+    this.clusterPages.invalidate(id);
     void this.thumbnails.remove(fileIds);
     return {};
   }

@@ -3,6 +3,7 @@ import { ImmError, TaskTypes, type IndexCommand, type InputFile, type Subjects }
 import { SUBJECTS } from '@simclust/runtime';
 import { DatasetsRepository } from '../datasets/datasets.repository';
 import type { NotificationParam } from '../tasks/notification';
+import { ClusterPageCache } from '../clusters/cluster-page-cache';
 import { TaskRecorder } from '../tasks/task-recorder.service';
 import { ThumbnailRemover } from '../thumbnails/thumbnail-remover';
 import { fileView } from './file-view';
@@ -28,6 +29,7 @@ export class FilesService {
     private readonly files: FilesRepository,
     private readonly tasks: TaskRecorder,
     private readonly thumbnails: ThumbnailRemover,
+    private readonly clusterPages: ClusterPageCache,
     @Inject(SUBJECTS) private readonly subjects: Subjects,
   ) {}
 
@@ -92,7 +94,9 @@ export class FilesService {
   /** Deleting a file that is not indexed succeeds, as in IMM. Its thumbnail goes with it. */
   async delete(projectName: string, datasetName: string, uris: string[]) {
     const dataset = await this.datasets.resolve(projectName, datasetName);
-    await this.thumbnails.remove(await this.files.deleteByUris(dataset.id, uris));
+    const deleted = await this.files.deleteByUris(dataset.id, uris);
+    if (deleted.length) this.clusterPages.invalidate(dataset.id);
+    await this.thumbnails.remove(deleted);
     return {};
   }
 }
