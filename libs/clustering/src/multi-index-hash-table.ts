@@ -166,6 +166,20 @@ function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
 }
 
 /**
+ * Sorted-query buffers, reused by every search on this thread (a full scan sorts millions of queries per task;
+ * fresh arrays per task piled up until a collection). A thread keeps the largest it needed: 12 bytes a query.
+ */
+let scratch = { sortedKeys: new Uint32Array(0), sortedFilters: new Uint32Array(0), sortedQueries: new Uint32Array(0) };
+
+function scratchFor(count: number): typeof scratch {
+  if (scratch.sortedKeys.length < count) {
+    const capacity = Math.max(count, Math.ceil(scratch.sortedKeys.length * 1.25));
+    scratch = { sortedKeys: new Uint32Array(capacity), sortedFilters: new Uint32Array(capacity), sortedQueries: new Uint32Array(capacity) };
+  }
+  return scratch;
+}
+
+/**
  * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo). The queries are sorted by key into
  * blocks sharing their high bucket bits, and the scan goes region by region (buckets sharing their high bits):
  * masks ascend, so the masks sharing their high bits form a group that sends exactly one query block into the
@@ -198,9 +212,7 @@ export function searchChunk(
   for (let q = 0; q < count; q++) blockStart[((extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold) >>> blockShift) + 1]++;
   for (let k = 1; k <= blocks; k++) blockStart[k] += blockStart[k - 1];
   const cursor = blockStart.slice(0, blocks);
-  const sortedKeys = new Uint32Array(count);
-  const sortedFilters = new Uint32Array(count);
-  const sortedQueries = new Uint32Array(count);
+  const { sortedKeys, sortedFilters, sortedQueries } = scratchFor(count);
   for (let q = 0; q < count; q++) {
     const key = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold;
     const at = cursor[key >>> blockShift]++;
@@ -322,9 +334,13 @@ export class MultiIndexHashTable {
     return [this.base.to - this.base.from, this.tail.to - this.tail.from];
   }
 
-  /** Live codes and their owners, in entry order (the full-scan queries). */
+  /**
+   * Live codes and their owners, in entry order (the full-scan queries): views of the table's own arrays when
+   * nothing is dead (valid until the table is modified), else copies (on shared memory if `shared`).
+   */
   liveCodes(shared = false): [Uint32Array, Uint32Array] {
     this.prepare();
+    if (this.deadCount === 0 && (this.shared || !shared)) return [this.codes.subarray(0, this.entryCount * 2), this.owners.subarray(0, this.entryCount)];
     const live = this.size;
     const codes = allocUint32(live * 2, shared);
     const owners = allocUint32(live, shared);

@@ -162,6 +162,8 @@ async function runOnce(fit) {
   const options = { radius, expectedImages: total, expectedProbesPerImage: probes, shared: true, chunks: args.chunks ? Number(args.chunks) : undefined };
   const index = CandidateIndex.build(options, batchOf(data, 0, images));
   data.anchorCodes = data.probeCodes = undefined;
+  // Returns that copy's memory now rather than at some later collection (children run with --expose-gc).
+  globalThis.gc?.();
   index.prepare();
   const tBuild = performance.now();
   const rssBuilt = process.memoryUsage.rss();
@@ -228,7 +230,7 @@ if (!args['no-sweep'] && sweepSizes.length > 0) {
   let last;
   for (const n of [...sweepSizes, images]) {
     // One process per size so each peak RSS is its own.
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--images', String(n), '--no-sweep', '--quiet', ...passThrough], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--images', String(n), '--no-sweep', '--quiet', ...passThrough], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) process.exit(child.status ?? 1);
     const lines = child.stdout.trim().split('\n');
     console.log(lines.slice(0, -1).join('\n'));
