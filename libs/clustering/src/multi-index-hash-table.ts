@@ -146,7 +146,9 @@ export interface TableSnapshot {
   readonly plan: ChunkPlan;
   /** (lo, hi) code per entry. */
   readonly codes: Uint32Array;
-  readonly owners: Uint32Array;
+  /** Runs of entries, one per set() call, ascending: run r starts at runStarts[r] and belongs to runOwners[r]. */
+  readonly runStarts: Uint32Array;
+  readonly runOwners: Uint32Array;
   readonly firstEntry: Uint32Array;
   readonly entriesOf: Uint8Array;
   readonly layers: readonly Layer[];
@@ -159,6 +161,18 @@ export function allocUint32(length: number, shared: boolean): Uint32Array {
 
 function allocUint8(length: number, shared: boolean): Uint8Array {
   return shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+}
+
+/** Owner of an entry: the run holding it, by binary search (runs ascend and none is empty). */
+function ownerIn(t: TableSnapshot, entry: number): number {
+  let lo = 0;
+  let hi = t.runStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (t.runStarts[mid] <= entry) lo = mid;
+    else hi = mid - 1;
+  }
+  return t.runOwners[lo];
 }
 
 function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
@@ -271,7 +285,7 @@ function acceptHit(t: TableSnapshot, chunk: number, xLo: number, xHi: number, en
   for (let c = 0; c < chunk; c++) {
     if (thresholds[c] >= 0 && popcount32(extractBits(xLo, xHi, starts[c], bits[c])) <= thresholds[c]) return;
   }
-  const owner = t.owners[entry];
+  const owner = ownerIn(t, entry);
   if (owner === queryImage || !isLiveIn(t, entry, owner)) return;
   out.push(queryImage, owner);
 }
@@ -291,7 +305,13 @@ export function searchSnapshot(t: TableSnapshot, queryCodes: Uint32Array, queryO
 export class MultiIndexHashTable {
   readonly plan: ChunkPlan;
   private codes: Uint32Array;
-  private owners: Uint32Array;
+  /**
+   * An image's codes are contiguous entries, appended by set() as one run: owners are kept per run (8 bytes an
+   * image) rather than per entry (4 bytes a code), and looked up only for the rare hits.
+   */
+  private runStarts: Uint32Array;
+  private runOwners: Uint32Array;
+  private runCount = 0;
   private entryCount = 0;
   private deadCount = 0;
   private imageCount = 0;
@@ -308,7 +328,24 @@ export class MultiIndexHashTable {
     this.plan = plan;
     this.shared = shared;
     this.codes = allocUint32(Math.max(2, initialEntries * 2), shared);
-    this.owners = allocUint32(Math.max(1, initialEntries), shared);
+    this.runStarts = allocUint32(1024, shared);
+    this.runOwners = allocUint32(1024, shared);
+  }
+
+  /** Calls fn(start, count, owner) for each live run (an image's current codes) starting in [from, to). */
+  private forEachLiveRun(from: number, to: number, fn: (start: number, count: number, owner: number) => void): void {
+    let lo = 0;
+    let hi = this.runCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.runStarts[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let r = lo; r < this.runCount && this.runStarts[r] < to; r++) {
+      const owner = this.runOwners[r];
+      const start = this.runStarts[r];
+      if (this.entriesOf[owner] > 0 && this.firstEntry[owner] === start) fn(start, this.entriesOf[owner], owner);
+    }
   }
 
   /**
@@ -318,15 +355,14 @@ export class MultiIndexHashTable {
   snapshot(skipLayersOwnedBy?: (imageId: number) => boolean): TableSnapshot {
     this.prepare();
     const layers = [this.base, this.tail].filter((layer) => !skipLayersOwnedBy || !this.ownedOnlyBy(layer, skipLayersOwnedBy));
-    return { plan: this.plan, codes: this.codes, owners: this.owners, firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers };
+    const runs = this.runCount;
+    return { plan: this.plan, codes: this.codes, runStarts: this.runStarts.subarray(0, runs), runOwners: this.runOwners.subarray(0, runs), firstEntry: this.firstEntry, entriesOf: this.entriesOf, layers };
   }
 
   private ownedOnlyBy(layer: Layer, owned: (imageId: number) => boolean): boolean {
-    for (let e = layer.from; e < layer.to; e++) {
-      const owner = this.owners[e];
-      if (this.isLive(e, owner) && !owned(owner)) return false;
-    }
-    return true;
+    let only = true;
+    this.forEachLiveRun(layer.from, layer.to, (_start, _count, owner) => (only &&= owned(owner)));
+    return only;
   }
 
   /** Number of entries in each layer (base, tail), for splitting work. */
@@ -335,23 +371,21 @@ export class MultiIndexHashTable {
   }
 
   /**
-   * Live codes and their owners, in entry order (the full-scan queries): views of the table's own arrays when
-   * nothing is dead (valid until the table is modified), else copies (on shared memory if `shared`).
+   * Live codes and their owners, in entry order (the full-scan queries): the codes are a view of the table's own
+   * array when nothing is dead (valid until the table is modified), else a copy (on shared memory if `shared`).
    */
   liveCodes(shared = false): [Uint32Array, Uint32Array] {
     this.prepare();
-    if (this.deadCount === 0 && (this.shared || !shared)) return [this.codes.subarray(0, this.entryCount * 2), this.owners.subarray(0, this.entryCount)];
     const live = this.size;
-    const codes = allocUint32(live * 2, shared);
+    const asView = this.deadCount === 0 && (this.shared || !shared);
+    const codes = asView ? this.codes.subarray(0, this.entryCount * 2) : allocUint32(live * 2, shared);
     const owners = allocUint32(live, shared);
     let n = 0;
-    for (let e = 0; e < this.entryCount; e++) {
-      const owner = this.owners[e];
-      if (!this.isLive(e, owner)) continue;
-      codes[2 * n] = this.codes[2 * e];
-      codes[2 * n + 1] = this.codes[2 * e + 1];
-      owners[n++] = owner;
-    }
+    this.forEachLiveRun(0, this.entryCount, (start, count, owner) => {
+      if (!asView) codes.set(this.codes.subarray(2 * start, 2 * (start + count)), 2 * n);
+      owners.fill(owner, n, n + count);
+      n += count;
+    });
     return [codes, owners];
   }
 
@@ -385,7 +419,9 @@ export class MultiIndexHashTable {
     this.ensureImageCapacity(imageId + 1);
     this.ensureEntryCapacity(this.entryCount + count);
     this.codes.set(pairs.subarray(from * 2, (from + count) * 2), this.entryCount * 2);
-    this.owners.fill(imageId, this.entryCount, this.entryCount + count);
+    this.ensureRunCapacity(this.runCount + 1);
+    this.runStarts[this.runCount] = this.entryCount;
+    this.runOwners[this.runCount++] = imageId;
     this.firstEntry[imageId] = this.entryCount;
     this.entriesOf[imageId] = count;
     this.entryCount += count;
@@ -438,20 +474,19 @@ export class MultiIndexHashTable {
     searchSnapshot(this.snapshot(), queryCodes, queryOwners, out);
   }
 
-  private isLive(entry: number, owner: number): boolean {
-    return (entry - this.firstEntry[owner]) >>> 0 < this.entriesOf[owner];
-  }
-
   private buildLayer(from: number, to: number): Layer {
     const { starts, bits, thresholds } = this.plan;
     let liveCount = 0;
-    for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) liveCount++;
+    this.forEachLiveRun(from, to, (_start, count) => (liveCount += count));
     // Entries are listed only when some are dead: a fresh bulk load would spend 4 bytes per entry on [from, to).
     let live: Uint32Array | undefined;
     if (liveCount < to - from) {
-      live = new Uint32Array(liveCount);
-      liveCount = 0;
-      for (let e = from; e < to; e++) if (this.isLive(e, this.owners[e])) live[liveCount++] = e;
+      const list = new Uint32Array(liveCount);
+      let n = 0;
+      this.forEachLiveRun(from, to, (start, count) => {
+        for (let k = 0; k < count; k++) list[n++] = start + k;
+      });
+      live = list;
     }
     const codes = this.codes;
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
@@ -505,32 +540,37 @@ export class MultiIndexHashTable {
   private compact(): void {
     if (this.deadCount === 0) return;
     let write = 0;
-    for (let e = 0; e < this.entryCount; ) {
-      const owner = this.owners[e];
-      const n = this.entriesOf[owner];
-      if (n === 0 || this.firstEntry[owner] !== e) {
-        e++;
-        continue;
-      }
-      this.codes.copyWithin(2 * write, 2 * e, 2 * (e + n));
-      this.owners.copyWithin(write, e, e + n);
+    let runs = 0;
+    // Runs only move down, and each is read before anything is written over it.
+    this.forEachLiveRun(0, this.entryCount, (start, count, owner) => {
+      this.codes.copyWithin(2 * write, 2 * start, 2 * (start + count));
       this.firstEntry[owner] = write;
-      write += n;
-      e += n;
-    }
+      this.runStarts[runs] = write;
+      this.runOwners[runs++] = owner;
+      write += count;
+    });
     this.entryCount = write;
+    this.runCount = runs;
     this.deadCount = 0;
   }
 
   private ensureEntryCapacity(entries: number): void {
-    if (entries <= this.owners.length) return;
-    const capacity = Math.max(entries, Math.ceil(this.owners.length * 1.5));
+    if (entries * 2 <= this.codes.length) return;
+    const capacity = Math.max(entries, Math.ceil(this.codes.length * 0.75));
     const codes = allocUint32(capacity * 2, this.shared);
     codes.set(this.codes.subarray(0, this.entryCount * 2));
-    const owners = allocUint32(capacity, this.shared);
-    owners.set(this.owners.subarray(0, this.entryCount));
     this.codes = codes;
-    this.owners = owners;
+  }
+
+  private ensureRunCapacity(runs: number): void {
+    if (runs <= this.runStarts.length) return;
+    const capacity = Math.max(runs, Math.ceil(this.runStarts.length * 1.5));
+    const starts = allocUint32(capacity, this.shared);
+    starts.set(this.runStarts.subarray(0, this.runCount));
+    const owners = allocUint32(capacity, this.shared);
+    owners.set(this.runOwners.subarray(0, this.runCount));
+    this.runStarts = starts;
+    this.runOwners = owners;
   }
 
   private ensureImageCapacity(ids: number): void {
