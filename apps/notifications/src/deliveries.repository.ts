@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TASK_WEBHOOK_TARGET, TaskStatuses, endpointTakes, newDeliveryId, newResourceId } from '@simclust/contracts';
+import { TASK_WEBHOOK_TARGET, TaskStatuses, endpointTakes, newDeliveryId, newResourceId, type Subjects } from '@simclust/contracts';
 import { DeliveryStatus, type Db, type WebhookDelivery } from '@simclust/db';
-import { DB } from '@simclust/runtime';
+import { DB, SUBJECTS } from '@simclust/runtime';
 
 /** What the scheduler needs to (re-)enqueue a pending delivery's next attempt. */
 export type PendingDelivery = Pick<WebhookDelivery, 'id' | 'attempts' | 'nextAttemptAt'>;
@@ -41,7 +41,10 @@ export interface RecordedAttempt {
 
 @Injectable()
 export class DeliveriesRepository {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SUBJECTS) private readonly subjects: Subjects,
+  ) {}
 
   /**
    * In one transaction: one delivery per target of the event — the task's own webhook URL and every enabled endpoint
@@ -134,10 +137,19 @@ export class DeliveriesRepository {
     });
   }
 
-  /** Finished tasks whose completion event never reached the bus (their worker stopped in between). */
+  /**
+   * This installation's finished tasks whose completion event never reached the bus (their worker stopped in
+   * between). A task recorded with another region's or account's command subject is left to that installation.
+   */
   async unpublishedTaskIds(endedBefore: Date, take: number): Promise<string[]> {
+    const mine = [this.subjects.indexCommand, this.subjects.clusterCommand];
     const rows = await this.db.task.findMany({
-      where: { status: { not: TaskStatuses.Running }, eventPublishedAt: null, endTime: { lt: endedBefore } },
+      where: {
+        status: { not: TaskStatuses.Running },
+        eventPublishedAt: null,
+        endTime: { lt: endedBefore },
+        OR: [{ commandSubject: null }, { commandSubject: { in: mine } }],
+      },
       select: { id: true },
       orderBy: { endTime: 'asc' },
       take,

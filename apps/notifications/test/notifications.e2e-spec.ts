@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { Webhook } from 'standardwebhooks';
-import { JobNames, Queues, jobIds, newDeliveryId } from '@simclust/contracts';
+import { JobNames, Queues, jobIds, newDeliveryId, subjects } from '@simclust/contracts';
 import { createDatabase, type Db } from '@simclust/db';
 import { connectNats } from '@simclust/messaging';
 import type { WorkerApp } from '@simclust/runtime';
@@ -232,9 +232,15 @@ it('republishes the event of a finished task that never reached the bus', async 
   const project = await fixtures.project();
   const r = await receiver();
   const task = await fixtures.task(project.id, { webhookUrl: r.url });
+  // The same, recorded by another installation sharing this database (its own region's command subject).
+  const elsewhere = await fixtures.task(project.id, { webhookUrl: r.url });
+  await db.task.update({ where: { id: elsewhere.id }, data: { commandSubject: subjects('another-region', 'x').indexCommand } });
   // A worker that stopped between updating the row and publishing: finished, eventPublishedAt still null.
-  await db.task.update({ where: { id: task.id }, data: { status: 'Failed', code: 'InternalError', message: 'boom', endTime: new Date(Date.now() - 60_000), progress: 100 } });
+  const finished = { status: 'Failed', code: 'InternalError', message: 'boom', endTime: new Date(Date.now() - 60_000), progress: 100 } as const;
+  await db.task.updateMany({ where: { id: { in: [task.id, elsewhere.id] } }, data: finished });
   await waitFor(() => r.received.length > 0, { what: 'the republished event' });
+  // The pass that republished this installation's event left the other one's alone.
+  expect((await db.task.findUniqueOrThrow({ where: { id: elsewhere.id } })).eventPublishedAt).toBeNull();
   const [hook] = verified(r, task.eventId, project.secret);
   expect(JSON.parse(JSON.parse(hook.body).content)).toMatchObject({ TaskId: task.id, Status: 'Failed', Code: 'InternalError', Message: 'boom' });
   expect((await db.task.findUniqueOrThrow({ where: { id: task.id } })).eventPublishedAt).not.toBeNull();

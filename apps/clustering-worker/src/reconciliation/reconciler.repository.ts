@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TaskStatuses, TaskTypes } from '@simclust/contracts';
+import { TaskStatuses, TaskTypes, type Subjects } from '@simclust/contracts';
 import type { Db } from '@simclust/db';
-import { DB } from '@simclust/runtime';
+import { DB, SUBJECTS } from '@simclust/runtime';
 
 /** A clustering task Postgres says is still running, with what its command carried; datasetId is null once the dataset is gone. */
 export interface RunningClusteringTask {
@@ -15,9 +15,16 @@ export interface RunningClusteringTask {
 
 @Injectable()
 export class ReconcilerRepository {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SUBJECTS) private readonly subjects: Subjects,
+  ) {}
 
-  /** Running clustering tasks accepted before `startedBefore`, oldest first, after `afterId` in that order's ties. */
+  /**
+   * This installation's Running clustering tasks accepted before `startedBefore`, oldest first, after `afterId` in
+   * that order's ties. A task recorded with another region's or account's command subject belongs to that
+   * installation's worker (one sharing this database); a task recorded without one (before the outbox) to any.
+   */
   async runningClusteringTasks(startedBefore: Date, take: number, after?: { startTime: Date; id: string }): Promise<Array<RunningClusteringTask & { startTime: Date }>> {
     return this.db.$queryRaw<Array<RunningClusteringTask & { startTime: Date }>>`
       SELECT t.id AS "taskId", t."requestId", t."projectId", p.name AS "projectName", coalesce(t."datasetName", '') AS "datasetName",
@@ -27,6 +34,7 @@ export class ReconcilerRepository {
       LEFT JOIN "Dataset" d ON d."projectId" = t."projectId" AND d.name = t."datasetName"
       WHERE t.status = ${TaskStatuses.Running}::"TaskStatus" AND t."taskType" = ${TaskTypes.SimilarImageClustering}
         AND t."startTime" < ${startedBefore}
+        AND (t."commandSubject" IS NULL OR t."commandSubject" = ${this.subjects.clusterCommand})
         AND (${after?.startTime ?? null}::timestamp IS NULL OR (t."startTime", t.id) > (${after?.startTime ?? null}::timestamp, ${after?.id ?? ''}))
       ORDER BY t."startTime", t.id
       LIMIT ${take}`;

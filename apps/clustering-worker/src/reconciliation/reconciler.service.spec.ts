@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import pino from 'pino';
 import type { ClusteringWorkerConfig } from '@simclust/config';
-import { TASK_RETENTION_MS, TaskTypes, jobIds, newEventId, newTaskId } from '@simclust/contracts';
+import { TASK_RETENTION_MS, TaskTypes, jobIds, newEventId, newTaskId, subjects } from '@simclust/contracts';
 import { createDatabase, type Db } from '@simclust/db';
 import { createRedis } from '@simclust/messaging';
 import type { TaskLifecycle, TaskOutcome } from '@simclust/runtime';
@@ -16,7 +16,8 @@ const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 're
 const queue = new Queue(`reconciler-spec-${randomBytes(4).toString('hex')}`, { connection: redis });
 const finished = new Map<string, TaskOutcome>();
 const lifecycle = { finish: async (taskId: string, outcome: TaskOutcome) => void finished.set(taskId, outcome) } as unknown as TaskLifecycle;
-const reconciler = new ClusteringReconciler(new ReconcilerRepository(db), lifecycle, queue, {} as ClusteringWorkerConfig, pino({ level: 'silent' }));
+const mySubjects = subjects('reconciler-spec', randomBytes(4).toString('hex'));
+const reconciler = new ClusteringReconciler(new ReconcilerRepository(db, mySubjects), lifecycle, queue, {} as ClusteringWorkerConfig, pino({ level: 'silent' }));
 const projectId = randomUUID();
 const datasetId = randomUUID();
 
@@ -33,9 +34,10 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-async function clusteringTask(datasetName: string, ageMs: number) {
+async function clusteringTask(datasetName: string, ageMs: number, commandSubject?: string) {
   const task = await db.task.create({
     data: {
+      commandSubject,
       id: newTaskId(TaskTypes.SimilarImageClustering),
       eventId: newEventId(),
       projectId,
@@ -55,6 +57,8 @@ test('enqueues a lost job once, leaves live jobs and young tasks alone, and fail
   const live = await clusteringTask('kept', 60_000);
   const young = await clusteringTask('kept', 0);
   const orphan = await clusteringTask('deleted-meanwhile', 60_000);
+  const mineByOutbox = await clusteringTask('kept', 60_000, mySubjects.clusterCommand);
+  const elsewhere = await clusteringTask('kept', 60_000, subjects('another-region', 'x').clusterCommand);
   await enqueueClusterJob(queue, { taskId: live, requestId: 'R', projectId, projectName: 'p', datasetId, datasetName: 'kept' });
   const liveJob = await queue.getJob(jobIds.cluster(live));
 
@@ -67,12 +71,15 @@ test('enqueues a lost job once, leaves live jobs and young tasks alone, and fail
   expect(await queue.getJob(jobIds.cluster(orphan))).toBeUndefined();
   expect(finished.get(orphan)).toMatchObject({ status: 'Failed', code: 'ResourceNotFound' });
   expect(finished.has(lost)).toBe(false);
+  // Another installation sharing the database runs its own tasks.
+  expect((await queue.getJob(jobIds.cluster(mineByOutbox)))?.data).toMatchObject({ taskId: mineByOutbox });
+  expect(await queue.getJob(jobIds.cluster(elsewhere))).toBeUndefined();
 
   // A second pass finds every job live: nothing is added twice.
-  const mine = async () => (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => [lost, live, young].includes(j.data.taskId)).length;
-  expect(await mine()).toBe(2);
+  const mine = async () => (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((j) => [lost, live, young, mineByOutbox].includes(j.data.taskId)).length;
+  expect(await mine()).toBe(3);
   await reconciler.reconcile();
-  expect(await mine()).toBe(2);
+  expect(await mine()).toBe(3);
 });
 
 test('runs a failed job afresh while its task is still Running', async () => {
