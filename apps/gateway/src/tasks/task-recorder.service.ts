@@ -9,7 +9,7 @@ import {
   type TaskType,
 } from '@simclust/contracts';
 import type { GatewayConfig } from '@simclust/config';
-import type { Db, Task } from '@simclust/db';
+import { Prisma, type Db, type Task } from '@simclust/db';
 import { JetStreamPublisher } from '@simclust/messaging';
 import { checkPublicUrl } from '@simclust/netguard';
 import type { Logger } from '@simclust/observability';
@@ -106,9 +106,12 @@ export class TaskRecorder {
     await this.publisher.publish(subject, command, taskId, requestId);
   }
 
-  /** Notes that a task's command is on the bus; if this write is lost, the outbox publishes it again (dropped as a duplicate). */
+  /**
+   * Notes that a task's command is on the bus and drops its stored copy (every GetTask would read it otherwise); if
+   * this write is lost, the outbox publishes it again (dropped as a duplicate).
+   */
   async markPublished(taskId: string): Promise<void> {
-    await this.db.task.update({ where: { id: taskId }, data: { commandPublishedAt: new Date() } }).catch((err: unknown) => {
+    await this.db.task.update({ where: { id: taskId }, data: { commandPublishedAt: new Date(), command: Prisma.DbNull } }).catch((err: unknown) => {
       this.log.warn({ err, taskId }, 'could not note that the task command was published');
     });
   }
