@@ -37,13 +37,16 @@ export class TasksRepository {
     return project.id;
   }
 
-  /** A task that has not passed its retention, of the project so named: one round trip for GetTask's hot path. */
-  findLiveByProjectName(projectName: string, taskId: string, now: Date): Promise<Task | null> {
-    return this.db.task.findFirst({ where: { id: taskId, expiresAt: { gt: now }, project: { name: projectName } } });
+  /**
+   * A task that has not passed its retention, of the project so named: one round trip for GetTask's hot path. The
+   * request definition (an index task's 100 files) is read only when asked for.
+   */
+  findLiveByProjectName(projectName: string, taskId: string, now: Date, withRequestDefinition: boolean): Promise<TaskRow | null> {
+    return this.db.task.findFirst({ where: { id: taskId, expiresAt: { gt: now }, project: { name: projectName } }, omit: omitted(withRequestDefinition) });
   }
 
   /** One page (plus one row) in the requested order, strictly after the cursor. */
-  list(filter: TaskFilter, sort: TaskSort, order: SortOrder, take: number, after: TaskCursor | undefined, now: Date): Promise<Task[]> {
+  list(filter: TaskFilter, sort: TaskSort, order: SortOrder, take: number, after: TaskCursor | undefined, now: Date, withRequestDefinition: boolean): Promise<TaskRow[]> {
     const where: Prisma.TaskWhereInput = {
       AND: [
         { projectId: filter.projectId, expiresAt: { gt: now } },
@@ -55,8 +58,15 @@ export class TasksRepository {
         after ? keysetFilter(sort, order, after) : {},
       ],
     };
-    return this.db.task.findMany({ where, orderBy: orderBy(sort, order), take });
+    return this.db.task.findMany({ where, orderBy: orderBy(sort, order), take, omit: omitted(withRequestDefinition) });
   }
+}
+
+/** A task row as the task operations read it: never the outbox's command, the request definition when asked for. */
+export type TaskRow = Omit<Task, 'command' | 'requestDefinition'> & Partial<Pick<Task, 'requestDefinition'>>;
+
+function omitted(withRequestDefinition: boolean) {
+  return { command: true, requestDefinition: !withRequestDefinition } as const;
 }
 
 function rangeFilter(range: TimeRange): Prisma.DateTimeFilter {

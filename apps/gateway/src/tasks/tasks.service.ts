@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ImmError, type TaskStatus } from '@simclust/contracts';
-import type { Task } from '@simclust/db';
 import { rfc3339 } from '../common/time';
 import { PageTokens, paginate } from '../imm/page-token';
-import { TasksRepository, type SortOrder, type TaskCursor, type TaskSort, type TimeRange } from './tasks.repository';
+import { TasksRepository, type SortOrder, type TaskCursor, type TaskRow, type TaskSort, type TimeRange } from './tasks.repository';
 
 /** IMM's TaskInfo; EndTime appears once the task has ended, TaskRequestDefinition only when asked for. */
-export function taskInfo(task: Task, withRequestDefinition: boolean) {
+export function taskInfo(task: TaskRow, withRequestDefinition: boolean) {
   return {
     TaskId: task.id,
     TaskType: task.taskType,
@@ -45,7 +44,7 @@ export class TasksService {
   ) {}
 
   async get(projectName: string, taskType: string, taskId: string, requestDefinition: boolean, now = new Date()) {
-    const task = await this.tasks.findLiveByProjectName(projectName, taskId, now);
+    const task = await this.tasks.findLiveByProjectName(projectName, taskId, now, requestDefinition);
     // A task of another type is as absent as a missing one: TaskType and TaskId name the task together.
     if (!task || task.taskType !== taskType) {
       // Only a miss pays for the project lookup, which answers "project not found" before "task not found".
@@ -60,7 +59,7 @@ export class TasksService {
     const scope = pageScope(projectId, q);
     const after = this.cursorOf(this.tokens.decode(q.nextToken, scope), q.sort);
     const filter = { projectId, taskTypes: q.taskTypes, status: q.status, startTime: q.startTimeRange, endTime: q.endTimeRange, tags: q.tags };
-    const rows = await this.tasks.list(filter, q.sort, q.order, q.maxResults + 1, after, now);
+    const rows = await this.tasks.list(filter, q.sort, q.order, q.maxResults + 1, after, now, q.requestDefinition);
     const { page, nextToken } = paginate(rows, q.maxResults, (t) => ({ key: sortKey(t, q.sort), id: t.id }), scope, this.tokens);
     return {
       ProjectName: q.projectName,
@@ -78,7 +77,7 @@ export class TasksService {
   }
 }
 
-function sortKey(task: Task, sort: TaskSort): number | null {
+function sortKey(task: TaskRow, sort: TaskSort): number | null {
   if (sort === 'StartTime') return task.startTime.getTime();
   if (sort === 'EndTime') return task.endTime?.getTime() ?? null;
   return null;
