@@ -12,6 +12,8 @@ export interface CandidateIndexOptions {
   readonly expectedImages?: number;
   /** Expected probes per image, for the same purpose. */
   readonly expectedProbesPerImage?: number;
+  /** Expected anchors per image, for the same purpose (default 2). */
+  readonly expectedAnchorsPerImage?: number;
   /** Forces the number of chunks instead of the cost model's choice (benchmarks, tests). */
   readonly chunks?: number;
   /**
@@ -63,13 +65,20 @@ export class CandidateIndex {
     const probesPerImage = options.expectedProbesPerImage ?? 4;
     // The probe table answers the full scan (one query per anchor), so it sets the chunking for both.
     const plan = chooseChunkPlan(options.radius, images * probesPerImage, options.chunks);
-    this.anchors = new MultiIndexHashTable(plan, images * 2, this.shared);
+    this.anchors = new MultiIndexHashTable(plan, images * (options.expectedAnchorsPerImage ?? 2), this.shared);
     this.probes = new MultiIndexHashTable(plan, images * probesPerImage, this.shared);
   }
 
   /** Builds an index from descriptors in one go (the fast path for a full run or a cold start). */
   static build(options: CandidateIndexOptions, batch: DescriptorBatch): CandidateIndex {
-    const index = new CandidateIndex({ expectedImages: batch.ids.length, ...options });
+    // Sized from the batch itself unless told otherwise: growing a table mid-load copies it.
+    const perImage = (codes: Codes) => Math.ceil(asCodePairs(codes).length / 2 / Math.max(1, batch.ids.length));
+    const index = new CandidateIndex({
+      expectedImages: batch.ids.length,
+      expectedAnchorsPerImage: perImage(batch.anchors),
+      expectedProbesPerImage: perImage(batch.probes),
+      ...options,
+    });
     index.addBatch(batch);
     return index;
   }

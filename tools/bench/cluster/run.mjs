@@ -133,6 +133,11 @@ function reachableF1(data, total) {
   return pairwiseF1(reachable, data.group, total);
 }
 
+/** In a frame of its own, so no interpreter register keeps the batch (and the descriptors) alive after it. */
+function buildIndex(options, data) {
+  return CandidateIndex.build(options, batchOf(data, 0, images));
+}
+
 async function runOnce(fit) {
   const total = images + incremental;
   const data = generateDataset({
@@ -160,7 +165,7 @@ async function runOnce(fit) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const options = { radius, expectedImages: total, expectedProbesPerImage: probes, shared: true, chunks: args.chunks ? Number(args.chunks) : undefined };
-  const index = CandidateIndex.build(options, batchOf(data, 0, images));
+  const index = buildIndex(options, data);
   data.anchorCodes = data.probeCodes = undefined;
   // Returns that copy's memory now rather than at some later collection (children run with --expose-gc).
   globalThis.gc?.();
@@ -230,7 +235,7 @@ if (!args['no-sweep'] && sweepSizes.length > 0) {
   let last;
   for (const n of [...sweepSizes, images]) {
     // One process per size so each peak RSS is its own.
-    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--images', String(n), '--no-sweep', '--quiet', ...passThrough], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(process.execPath, ['--expose-gc', '--no-concurrent-array-buffer-sweeping', fileURLToPath(import.meta.url), '--images', String(n), '--no-sweep', '--quiet', ...passThrough], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.status !== 0) process.exit(child.status ?? 1);
     const lines = child.stdout.trim().split('\n');
     console.log(lines.slice(0, -1).join('\n'));
