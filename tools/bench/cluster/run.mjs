@@ -4,6 +4,8 @@
 // Candidate search runs on a worker_threads pool over SharedArrayBuffer tables (--threads, default 2; 1 = in-process).
 // Descriptor layout: by default the real one, as calibrate.mjs measured it on DEV with libs/features (6 anchors and
 // 40 probes that include them, radius 8); --anchors/--probes take a cheaper prefix of it (e.g. 1 and 4).
+// The synthetic background is fitted to DEV's false pairs at start (--themes/--theme-swaps give it instead; the sweep
+// passes the fitted values to its per-size children).
 // Usage: npm run bench:cluster -- --images 1000000 --incremental 10000 [--anchors 1 --probes 4] [--threads 2] [--no-sweep]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
