@@ -119,6 +119,7 @@ export class ClusteringRunService implements OnModuleDestroy {
     const index = new CandidateIndex({
       radius: CANDIDATE_RADIUS,
       expectedImages: Math.max(1024, expected),
+      expectedAnchorsPerImage: HASH_WINDOWS.anchors.length,
       expectedProbesPerImage: HASH_WINDOWS.anchors.length + HASH_WINDOWS.probes.length,
       shared: searchPool !== undefined,
     });
