@@ -4,6 +4,7 @@ import { RuntimeModule } from '@simclust/runtime';
 import { AccessKeysModule } from './access-keys/access-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ClusterPageCacheModule } from './clusters/cluster-page-cache';
+import { HotReadsModule } from './common/hot-reads';
 import { ClustersModule } from './clusters/clusters.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { FilesModule } from './files/files.module';
@@ -17,7 +18,7 @@ import { ThumbnailRemoverModule } from './thumbnails/thumbnail-remover';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
-  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ThumbnailRemoverModule, ClusterPageCacheModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule, GalleryModule],
+  imports: [RuntimeModule.forApp({ app: 'gateway', uses: { redis: true, nats: true } }), ImmModule, AuthModule, AccessKeysModule, TasksModule, ThumbnailRemoverModule, ClusterPageCacheModule, HotReadsModule, ProjectsModule, DatasetsModule, ClustersModule, FilesModule, TasksApiModule, WebhooksModule, GalleryModule],
   providers: [{ provide: APP_FILTER, useClass: ImmExceptionFilter }],
 })
 export class AppModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ImmError, type TaskStatus } from '@simclust/contracts';
 import type { Db, Prisma, Task } from '@simclust/db';
 import { DB } from '@simclust/runtime';
+import { HotReads } from '../common/hot-reads';
 
 export type TaskSort = 'TaskId' | 'StartTime' | 'EndTime';
 export type SortOrder = 'asc' | 'desc';
@@ -29,7 +30,10 @@ export interface TaskCursor {
 
 @Injectable()
 export class TasksRepository {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly hot: HotReads,
+  ) {}
 
   async projectId(projectName: string): Promise<string> {
     const project = await this.db.project.findUnique({ where: { name: projectName }, select: { id: true } });
@@ -38,11 +42,20 @@ export class TasksRepository {
   }
 
   /**
-   * A task that has not passed its retention, of the project so named: one round trip for GetTask's hot path. The
-   * request definition (an index task's 100 files) is read only when asked for.
+   * A task that has not passed its retention, of the project so named: one round trip for GetTask's hot path (every
+   * client polls it). The request definition (an index task's 100 files) is read only when asked for.
    */
-  findLiveByProjectName(projectName: string, taskId: string, now: Date, withRequestDefinition: boolean): Promise<TaskRow | null> {
-    return this.db.task.findFirst({ where: { id: taskId, expiresAt: { gt: now }, project: { name: projectName } }, omit: omitted(withRequestDefinition) });
+  async findLiveByProjectName(projectName: string, taskId: string, now: Date, withRequestDefinition: boolean): Promise<TaskInfoRow | null> {
+    const [row] = await this.hot.rows<TaskInfoRow>(
+      withRequestDefinition ? 'get-task-with-definition' : 'get-task',
+      `SELECT t.id, t."taskType", t.status::text AS status, t.code, t.message, t.progress, t.tags, t."userData", t."eventId",
+              t."startTime" AT TIME ZONE 'UTC' AS "startTime", t."endTime" AT TIME ZONE 'UTC' AS "endTime"
+              ${withRequestDefinition ? ', t."requestDefinition"' : ''}
+         FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
+        WHERE t.id = $1 AND t."expiresAt" > ($2::timestamptz AT TIME ZONE 'UTC') AND p.name = $3`,
+      [taskId, now.toISOString(), projectName],
+    );
+    return row ?? null;
   }
 
   /** One page (plus one row) in the requested order, strictly after the cursor. */
@@ -64,6 +77,8 @@ export class TasksRepository {
 
 /** A task row as the task operations read it: never the outbox's command, the request definition when asked for. */
 export type TaskRow = Omit<Task, 'command' | 'requestDefinition'> & Partial<Pick<Task, 'requestDefinition'>>;
+/** What TaskInfo shows of a task. */
+export type TaskInfoRow = Pick<TaskRow, 'id' | 'taskType' | 'status' | 'code' | 'message' | 'progress' | 'tags' | 'userData' | 'eventId' | 'startTime' | 'endTime' | 'requestDefinition'>;
 
 function omitted(withRequestDefinition: boolean) {
   return { command: true, requestDefinition: !withRequestDefinition } as const;

@@ -3,10 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { ImmError, type TaskStatus } from '@simclust/contracts';
 import { rfc3339 } from '../common/time';
 import { PageTokens, paginate } from '../imm/page-token';
-import { TasksRepository, type SortOrder, type TaskCursor, type TaskRow, type TaskSort, type TimeRange } from './tasks.repository';
+import { TasksRepository, type SortOrder, type TaskCursor, type TaskInfoRow, type TaskRow, type TaskSort, type TimeRange } from './tasks.repository';
 
 /** IMM's TaskInfo; EndTime appears once the task has ended, TaskRequestDefinition only when asked for. */
-export function taskInfo(task: TaskRow, withRequestDefinition: boolean) {
+export function taskInfo(task: TaskInfoRow, withRequestDefinition: boolean) {
   return {
     TaskId: task.id,
     TaskType: task.taskType,
