@@ -50,18 +50,20 @@ export interface ActionDefinition<S extends z.ZodType = z.ZodType> {
  * calls share: the dispatcher writes the text as is instead of serializing the object again for each of them.
  */
 export class SerializedAnswer {
-  /** The answer's JSON without its braces: `"Field":value,…`, or empty. */
-  readonly fields: string;
+  /** The answer's JSON without its braces, `"Field":value,…`, as UTF-8 (encoded once, however often it is sent). */
+  readonly fields: Buffer;
 
   constructor(answer: Record<string, unknown>) {
-    this.fields = JSON.stringify(answer).slice(1, -1);
+    this.fields = Buffer.from(JSON.stringify(answer).slice(1, -1));
   }
 
   /** The whole JSON body with this call's RequestId first, as for any other answer. */
-  body(requestId: string): string {
-    return `{"RequestId":${JSON.stringify(requestId)}${this.fields ? `,${this.fields}` : ''}}`;
+  body(requestId: string): Buffer {
+    return Buffer.concat([Buffer.from(`{"RequestId":${JSON.stringify(requestId)}${this.fields.length ? ',' : ''}`), this.fields, CLOSE]);
   }
 }
+
+const CLOSE = Buffer.from('}');
 
 export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): ActionDefinition {
   return definition as unknown as ActionDefinition;
