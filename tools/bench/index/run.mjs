@@ -6,14 +6,14 @@
 // image — of the indexer and gateway processes (from /proc, only when this script started them) and of the floor — and the load average, as the machine is shared.
 // Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 40]
 // Without --endpoint it starts the built gateway and indexer (npm run build first) on free ports.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { machineBusyMs, processCpuMs } from '../cpu.mjs';
 import { startStack } from '../pipeline/stack.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -32,28 +32,6 @@ const { values: args } = parseArgs({
 });
 
 const now = () => performance.now();
-const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** User + system CPU milliseconds of a process and all its threads so far, or undefined when it cannot be read. */
-function processCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU milliseconds the whole machine has been busy so far (all cores, every process: PostgreSQL and NATS included). */
-function machineBusyMs() {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
-  const busy = ticks.slice(0, 8).reduce((a, t, i) => (i === 3 || i === 4 ? a : a + t), 0);
-  return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
 /** CPU milliseconds this process (its libvips threads included) spends in `work`, with the wall time. */
 async function measured(work) {
   const cpu = process.cpuUsage();
