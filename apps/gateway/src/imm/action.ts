@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Logger } from '@simclust/observability';
 import type { Policy } from '../auth/policy';
@@ -57,9 +58,20 @@ export class SerializedAnswer {
     this.fields = Buffer.from(JSON.stringify(answer).slice(1, -1));
   }
 
-  /** The whole JSON body with this call's RequestId first, as for any other answer. */
-  body(requestId: string): Buffer {
-    return Buffer.concat([Buffer.from(`{"RequestId":${JSON.stringify(requestId)}${this.fields.length ? ',' : ''}`), this.fields, CLOSE]);
+  /**
+   * Sends the whole JSON body with this call's RequestId first, as for any other answer: the head, the shared fields
+   * and the brace go out in one corked write, so a 63 KB page is neither copied nor re-encoded per call.
+   */
+  send(res: ServerResponse, requestId: string): void {
+    const head = Buffer.from(`{"RequestId":${JSON.stringify(requestId)}${this.fields.length ? ',' : ''}`);
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', head.length + this.fields.length + CLOSE.length);
+    res.cork();
+    res.write(head);
+    res.write(this.fields);
+    res.end(CLOSE);
+    res.uncork();
   }
 }
 

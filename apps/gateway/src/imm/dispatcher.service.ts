@@ -73,7 +73,7 @@ export class DispatcherService {
       const result = visible && definition.listing
         ? await visibleListing(definition, definition.listing, parsed.data as Record<string, unknown>, context, visible)
         : await definition.handle(parsed.data, context);
-      if (result instanceof SerializedAnswer) res.status(200).type('application/json').send(result.body(requestId));
+      if (result instanceof SerializedAnswer) result.send(res, requestId);
       else res.status(200).json({ RequestId: requestId, ...result });
     } catch (err) {
       const error = err instanceof ImmError ? err : ImmError.internal();
