@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { newRequestId } from '@simclust/contracts';
+import { requestIdOf } from '../common/access-log';
 import { GalleryService, type GalleryDocument } from './gallery.service';
 
 function send(res: Response, document: GalleryDocument): void {
@@ -9,12 +9,6 @@ function send(res: Response, document: GalleryDocument): void {
   // Express answers 304 itself when If-None-Match names this ETag.
   if (document.etag) res.set('etag', document.etag);
   res.send(document.body);
-}
-
-/** The id the access log gave the request, so the log line and the answer share one RequestId. */
-function requestIdOf(req: Request): string {
-  const id = (req as Request & { id?: unknown }).id;
-  return typeof id === 'string' ? id : newRequestId();
 }
 
 /** `/gallery`: a server-rendered page with one script, on top of the API and the signed image URLs. */
