@@ -4,10 +4,13 @@
 // the gateway's KEY_QUERIES_PER_SECOND raised; autocannon drives GetTask, then QuerySimilarImageClusters, at a fixed
 // rate, and prints req/s, p50, p99 and errors beside the target (p99 ≤ 25 ms at 500 req/s on 2 cores), and where
 // the CPU went. Percentiles are of the responses' own latencies; autocannon's coordinated-omission corrected summary
-// is printed beside them. autocannon paces a rate per connection per second (each connection sends its share at the
-// start of every second, then waits), so the gateway sees bursts of 20 concurrent calls: harsher than an even 500/s.
+// is printed beside them. Each call is driven twice: with autocannon's own pacing (every connection sends its share
+// of a second at that second's start, all connections together: a burst of 20 concurrent calls each second), and
+// staggered (one autocannon per connection, their seconds offset evenly, as independent clients arrive).
 // Usage: node tools/bench/load/run.mjs [--rate 500] [--duration 20] [--connections 20] [--max-results 100] [--log-level info]
 //        [--calls GetTask,QuerySimilarImageClusters] (drive only some of the calls, e.g. to profile one)
+//        [--pacing aligned,staggered] (autocannon's own pacing: every connection's calls of a second start together; or
+//        one autocannon per connection with their seconds offset evenly, as independent clients arrive)
 //        [--pages 1] (QuerySimilarImageClusters cycles through the first N pages: identical calls arriving together share
 //        one read in the gateway, so N > 1 shows the cost of distinct queries)
 // Needs the built gateway (npm run build) and the usual services; it uses a database of its own (simclust_bench_load).
@@ -33,12 +36,14 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     calls: { type: 'string', default: 'GetTask,QuerySimilarImageClusters' },
     pages: { type: 'string', default: '1' },
+    pacing: { type: 'string', default: 'aligned,staggered' },
     database: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/simclust_bench_load' },
   },
 });
 const rate = Number(args.rate);
 const duration = Number(args.duration);
 const CALLS = ['GetTask', 'QuerySimilarImageClusters'];
+const PACINGS = ['aligned', 'staggered'];
 const calls = new Set(args.calls.split(',').map((c) => c.trim()));
 for (const call of calls) if (!CALLS.includes(call)) throw new Error(`--calls: ${call} is not one of ${CALLS.join(', ')}`);
 
@@ -110,9 +115,9 @@ async function seed(db, projectId, datasetId) {
 }
 
 /** Drives the calls and measures where the CPU went meanwhile: the gateway, this load generator, everything else. */
-async function drive(url, key, title, bodies, seconds = duration, gatewayPid) {
+async function drive(url, key, title, bodies, seconds = duration, gatewayPid, pacing = 'aligned') {
   const before = { gateway: processCpuMs(gatewayPid), self: process.cpuUsage(), machine: machineBusyMs() };
-  const result = await autocannonRun(url, key, title, bodies, seconds);
+  const result = await autocannonRun(url, key, title, bodies, seconds, pacing);
   const self = process.cpuUsage(before.self);
   const selfMs = (self.user + self.system) / 1000;
   const gatewayMs = processCpuMs(gatewayPid) - before.gateway;
@@ -127,33 +132,55 @@ function quantile(sorted, q) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
 }
 
-function autocannonRun(url, key, title, bodies, seconds) {
-  let next = 0;
+/**
+ * One autocannon run at `rate` over `connections` connections. autocannon paces each connection per second: at every
+ * second's start each sends its share back to back, then waits, so with `aligned` pacing all connections fire
+ * together — a burst of `connections` concurrent calls each second. `staggered` runs one single-connection autocannon
+ * per connection, their seconds offset evenly, as independent clients would arrive: the same rate and connections.
+ */
+async function autocannonRun(url, key, title, bodies, seconds, pacing) {
+  const connections = Number(args.connections);
   // Every response's own latency (autocannon's summary adds coordinated-omission samples with an expected interval of
   // ceil(1 / per-connection rate) ms, 1 ms here, so it is not the responses' distribution).
   const responseMs = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        title,
-        method: 'POST',
-        connections: Number(args.connections),
-        overallRate: rate,
-        duration: seconds,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
-      },
-      (err, result) => {
-        if (err) return reject(err);
-        responseMs.sort((a, b) => a - b);
-        result.responses = { p50: quantile(responseMs, 0.5), p99: quantile(responseMs, 0.99), max: responseMs.at(-1) ?? NaN };
-        resolve(result);
-      },
+  let next = 0;
+  const one = (options, delayMs) =>
+    new Promise((resolve, reject) =>
+      setTimeout(() => {
+        const instance = autocannon(
+          {
+            url,
+            title,
+            method: 'POST',
+            duration: seconds,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+            ...options,
+          },
+          (err, result) => (err ? reject(err) : resolve(result)),
+        );
+        instance.on('response', (_client, _status, _bytes, ms) => responseMs.push(ms));
+      }, delayMs),
     );
-    instance.on('response', (_client, _status, _bytes, ms) => responseMs.push(ms));
-    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
-  });
+  const runs =
+    pacing === 'aligned'
+      ? [await one({ connections, overallRate: rate }, 0)]
+      : await Promise.all(
+          Array.from({ length: connections }, (_, i) => {
+            const share = Math.floor(rate / connections) + (i < rate % connections ? 1 : 0);
+            return one({ connections: 1, overallRate: share }, (i * 1000) / connections);
+          }),
+        );
+  responseMs.sort((a, b) => a - b);
+  const sum = (pick) => runs.reduce((a, r) => a + pick(r), 0);
+  return {
+    requests: { total: sum((r) => r.requests.total), average: sum((r) => r.requests.total) / seconds },
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    latency: pacing === 'aligned' ? runs[0].latency : undefined,
+    responses: { p50: quantile(responseMs, 0.5), p99: quantile(responseMs, 0.99), max: responseMs.at(-1) ?? NaN },
+  };
 }
 
 function line(title, r) {
@@ -161,8 +188,8 @@ function line(title, r) {
   const verdict = r.responses.p99 <= TARGET.p99Ms && Math.abs(r.requests.average - rate) / rate < 0.05 && errors === 0 ? 'meets' : 'MISSES';
   const ms = (v) => `${v.toFixed(1).padStart(5)} ms`;
   return [
-    `${title.padEnd(26)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${ms(r.responses.p50)}  p99 ${ms(r.responses.p99)}  max ${ms(r.responses.max)}  errors ${errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts})  ${r.requests.total} requests — ${verdict} the target`,
-    `    autocannon's summary (coordinated-omission corrected, see above): p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms`,
+    `${title.padEnd(44)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${ms(r.responses.p50)}  p99 ${ms(r.responses.p99)}  max ${ms(r.responses.max)}  errors ${errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts})  ${r.requests.total} requests — ${verdict} the target`,
+    ...(r.latency ? [`    autocannon's summary (coordinated-omission corrected, see above): p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms`] : []),
     `    ${r.cpu}`,
   ].join('\n');
 }
@@ -208,9 +235,14 @@ try {
   // A short warm-up: JIT, connection pool, the project-limit cache.
   await drive(stack.url, adminKey, 'warm-up', [...getTask.slice(0, 10), ...query], 3);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared)`);
-  if (calls.has('GetTask')) console.log(line(`GetTask @ ${rate}/s`, await drive(stack.url, adminKey, 'GetTask', getTask, duration, stack.app('gateway').pid)));
+  const pacings = args.pacing.split(',').map((p) => p.trim());
+  for (const pacing of pacings) if (!PACINGS.includes(pacing)) throw new Error(`--pacing: ${pacing} is not one of ${PACINGS.join(', ')}`);
+  const gatewayPid = stack.app('gateway').pid;
   const title = `QuerySimilarImageClusters${query.length > 1 ? ` ×${query.length} pages` : ''}`;
-  if (calls.has('QuerySimilarImageClusters')) console.log(line(title, await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query, duration, stack.app('gateway').pid)));
+  for (const pacing of pacings) {
+    if (calls.has('GetTask')) console.log(line(`GetTask @ ${rate}/s, ${pacing}`, await drive(stack.url, adminKey, 'GetTask', getTask, duration, gatewayPid, pacing)));
+    if (calls.has('QuerySimilarImageClusters')) console.log(line(`${title}, ${pacing}`, await drive(stack.url, adminKey, 'QuerySimilarImageClusters', query, duration, gatewayPid, pacing)));
+  }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await db.query('DELETE FROM "Project" WHERE name = $1', [ProjectName]);
 } finally {
