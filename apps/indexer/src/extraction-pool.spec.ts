@@ -36,7 +36,7 @@ describe('ThreadExtractionPool (worker threads running the TypeScript thread scr
   let threaded: ExtractionPool;
   const inProcess = new InProcessExtractionPool();
   beforeAll(() => {
-    threaded = new ThreadExtractionPool({ threads: 2, perThread: 2, script: join(TEST_DIR, 'ts-thread-shim.js'), workerData: { script: join(__dirname, 'extraction.thread.ts') } });
+    threaded = new ThreadExtractionPool({ threads: 2, perThread: 2, script: join(__dirname, '..', '..', '..', 'jest.thread-shim.cjs'), workerData: { script: join(__dirname, 'extraction.thread.ts') } });
   });
   afterAll(() => threaded.close());
 

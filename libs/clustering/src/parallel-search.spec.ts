@@ -6,6 +6,8 @@ import { InProcessSearchPool, runSearchTask, SearchPool, splitSearch, WorkerSear
 import { clusteredImages, Image } from './__fixtures__/synthetic-images';
 import { seededRandom, shuffled } from './__fixtures__/seeded-random';
 
+/** The repository's worker-thread shim: runs a .ts thread script from sources. */
+const THREAD_SHIM = join(__dirname, '..', '..', '..', 'jest.thread-shim.cjs');
 const asStrings = (pairs: PairList): string[] => Array.from({ length: pairs.length }, (_, i) => `${pairs.a[i]}-${pairs.b[i]}`);
 
 function indexOf(images: readonly Image[], radius: number, shared = false, chunks?: number): CandidateIndex {
@@ -75,7 +77,7 @@ describe.each([
     () =>
       new WorkerSearchPool({
         threads: 2,
-        script: join(__dirname, '__fixtures__', 'ts-thread-shim.js'),
+        script: THREAD_SHIM,
         workerData: { script: join(__dirname, 'search.thread.ts') },
       }),
   ],
@@ -128,7 +130,7 @@ describe.each([
 
 describe('WorkerSearchPool', () => {
   it('needs a shared index (unshared tables would be copied into every task)', async () => {
-    const pool = new WorkerSearchPool({ threads: 1, script: join(__dirname, '__fixtures__', 'ts-thread-shim.js'), workerData: { script: join(__dirname, 'search.thread.ts') } });
+    const pool = new WorkerSearchPool({ threads: 1, script: THREAD_SHIM, workerData: { script: join(__dirname, 'search.thread.ts') } });
     try {
       await expect(indexOf(clusteredImages(20, 1), 8, false).allCandidatePairsAsync(pool)).rejects.toThrow(/shared: true/);
     } finally {

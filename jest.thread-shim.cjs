@@ -1,4 +1,4 @@
-// Worker-thread entry for tests: compiles the TypeScript thread script and what it imports with swc on load, and
+// Worker-thread entry for tests (shared by every project's thread-pool specs): compiles the TypeScript thread script and what it imports with swc on load, and
 // resolves @simclust/* to the libs' sources as jest does, so the real worker_threads path runs without a build.
 // workerData.script: the .ts entry.
 const { readFileSync } = require('node:fs');
@@ -7,7 +7,7 @@ const { join } = require('node:path');
 const { workerData } = require('node:worker_threads');
 const { transformSync } = require('@swc/core');
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = __dirname;
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   const lib = /^@simclust\/([a-z-]+)$/.exec(request);
