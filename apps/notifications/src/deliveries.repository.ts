@@ -142,13 +142,12 @@ export class DeliveriesRepository {
    * between). A task recorded with another region's or account's command subject is left to that installation.
    */
   async unpublishedTaskIds(endedBefore: Date, take: number): Promise<string[]> {
-    const mine = [this.subjects.indexCommand, this.subjects.clusterCommand];
     const rows = await this.db.task.findMany({
       where: {
         status: { not: TaskStatuses.Running },
         eventPublishedAt: null,
         endTime: { lt: endedBefore },
-        OR: [{ commandSubject: null }, { commandSubject: { in: mine } }],
+        OR: [{ commandSubject: null }, { commandSubject: { in: [...this.subjects.commands] } }],
       },
       select: { id: true },
       orderBy: { endTime: 'asc' },

@@ -6,9 +6,13 @@ import { z } from 'zod';
  */
 export function subjects(region: string, account: string) {
   const base = `simclust.${region}.${account}`;
+  const indexCommand = `${base}.cmd.index`;
+  const clusterCommand = `${base}.cmd.cluster`;
   return {
-    indexCommand: `${base}.cmd.index`,
-    clusterCommand: `${base}.cmd.cluster`,
+    indexCommand,
+    clusterCommand,
+    /** Every command subject: a task recorded with one of these belongs to this installation. */
+    commands: [indexCommand, clusterCommand],
     taskEvent: `${base}.evt.task`,
     /** The durable consumer of one installation: two installations on one NATS never take each other's messages. */
     consumer: (durable: string) => `${durable}_${region}_${account}`,

@@ -49,7 +49,7 @@ export class CommandOutbox implements OnApplicationBootstrap, OnModuleDestroy {
         status: TaskStatuses.Running,
         commandPublishedAt: null,
         // Only this installation's commands: another region or account sharing the database has its own bus.
-        commandSubject: { in: [this.subjects.indexCommand, this.subjects.clusterCommand] },
+        commandSubject: { in: [...this.subjects.commands] },
         startTime: { lt: new Date(now.getTime() - COMMAND_GRACE_MS) },
       },
       select: { id: true, requestId: true, commandSubject: true, command: true },
