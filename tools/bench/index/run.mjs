@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Indexing benchmark (issue 3): indexes the DEV images, then ~40 twelve-megapixel JPEGs made from them, through the
+// Indexing benchmark (issue 3): indexes the DEV images, then 100 twelve-megapixel JPEGs made from them, through the
 // API (BatchIndexFileMeta, 100 files per call) and prints images/s beside the floor — the same files decoded by
 // sharp to a 64×64 greyscale thumbnail, two in flight — and the ratio of wall times (target ≤ 1.5).
 // Beside them, the WebP thumbnail of issue 8 alone (decoded at 320 px and encoded, two in flight): a lower bound of
 // the pipeline, which writes that thumbnail for every image. All are measured warm (an untimed pass over a few files first). Beside wall times it prints CPU milliseconds per
 // image — of the indexer and gateway processes (from /proc, only when this script started them) and of the floor — and the load average, as the machine is shared.
-// Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 40]
+// Usage: node tools/bench/index/run.mjs [--endpoint URL --key KEY] [--bench /work/shared/bench] [--large 100]
 // Without --endpoint it starts the built gateway and indexer (npm run build first) on free ports.
 import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -29,7 +29,8 @@ const { values: args } = parseArgs({
     endpoint: { type: 'string' },
     key: { type: 'string' },
     bench: { type: 'string', default: '/work/shared/bench' },
-    large: { type: 'string', default: '40' },
+    // 12 MP photos: one full BatchIndexFileMeta batch (100), so a task's fixed start and finish weigh as in the DEV run's batches.
+    large: { type: 'string', default: '100' },
   },
 });
 
