@@ -1,5 +1,6 @@
 import { PairBuffer } from './pair-list';
 import { extractBits, popcount32 } from './hamming';
+import { KernelArrays } from './search-kernel';
 
 /**
  * How a 64-bit code is cut into chunks for multi-index hashing, and how far each chunk is searched.
@@ -179,19 +180,8 @@ function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
   return (entry - t.firstEntry[owner]) >>> 0 < t.entriesOf[owner];
 }
 
-/**
- * Sorted-query buffers, reused by every search on this thread (a full scan sorts millions of queries per task;
- * fresh arrays per task piled up until a collection). A thread keeps the largest it needed: 12 bytes a query.
- */
-let scratch = { sortedKeys: new Uint32Array(0), sortedFilters: new Uint32Array(0), sortedQueries: new Uint32Array(0) };
-
-function scratchFor(count: number): typeof scratch {
-  if (scratch.sortedKeys.length < count) {
-    const capacity = Math.max(count, Math.ceil(scratch.sortedKeys.length * 1.25));
-    scratch = { sortedKeys: new Uint32Array(capacity), sortedFilters: new Uint32Array(capacity), sortedQueries: new Uint32Array(capacity) };
-  }
-  return scratch;
-}
+/** Initial room for filter passes of one region scan (pairs); grown when a region has more. */
+const INITIAL_HITS = 1 << 14;
 
 /**
  * Searches one chunk of one layer with the neighbour masks [maskFrom, maskTo). The queries are sorted by key into
@@ -200,6 +190,8 @@ function scratchFor(count: number): typeof scratch {
  * region, and a region is read into the cache once for every block and mask that reaches it instead of once per
  * lookup (the table is far larger than the cache). Each (query, entry) pair meets exactly one mask of a chunk, so
  * disjoint mask ranges partition the work (how the parallel search splits it) and every code pair is reported once.
+ * The region scan itself (filter words of every reached posting) runs in the WebAssembly kernel on copies of the
+ * sorted queries and of the region; the rare postings passing the filter get their full code checked here.
  */
 export function searchChunk(
   t: TableSnapshot,
@@ -214,19 +206,32 @@ export function searchChunk(
   const layer = t.layers[layerIndex];
   const { starts, bits, radius } = t.plan;
   const count = queryOwners.length;
-  if (layer.to <= layer.from || count === 0 || t.plan.thresholds[c] < 0) return;
+  const masks = layer.masks[c];
+  const maskEnd = Math.min(maskTo, masks?.length ?? 0);
+  if (layer.to <= layer.from || count === 0 || t.plan.thresholds[c] < 0 || maskFrom >= maskEnd) return;
   const fold = (1 << layer.tableBits[c]) - 1;
   const blockShift = layer.blockBits[c];
   const blocks = (fold >>> blockShift) + 1;
+  const regionBuckets = 1 << blockShift;
+  const offsets = layer.offsets[c];
+  const filters = layer.filters[c];
+  const entries = layer.entries[c];
+  let regionPostings = 0;
+  for (let region = 0; region < blocks; region++) {
+    regionPostings = Math.max(regionPostings, offsets[(region + 1) << blockShift] - offsets[region << blockShift]);
+  }
+  // masks, slack, block starts, sorted keys, filter words and query indices, region offsets and postings, hits.
+  const arrays = new KernelArrays([masks.length, masks.length, blocks + 1, count, count, count, regionBuckets + 1, regionPostings + 3, 2 * INITIAL_HITS]);
+  let [kMasks, kSlack, blockStart, sortedKeys, sortedFilters, sortedQueries, kOffsets, kPostings, hits] = arrays.views();
+  const [masksAt, slackAt, blockStartAt, keysAt, filtersAt, , offsetsAt, postingsAt, hitsAt] = arrays.at;
   const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
   // Counting sort of the queries by folded chunk key into blocks, copied into sorted order with their filter words.
   const start = starts[c];
   const width = bits[c];
-  const blockStart = new Uint32Array(blocks + 1);
+  blockStart.fill(0);
   for (let q = 0; q < count; q++) blockStart[((extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold) >>> blockShift) + 1]++;
   for (let k = 1; k <= blocks; k++) blockStart[k] += blockStart[k - 1];
   const cursor = blockStart.slice(0, blocks);
-  const { sortedKeys, sortedFilters, sortedQueries } = scratchFor(count);
   for (let q = 0; q < count; q++) {
     const key = extractBits(queryCodes[2 * q], queryCodes[2 * q + 1], start, width) & fold;
     const at = cursor[key >>> blockShift]++;
@@ -234,55 +239,48 @@ export function searchChunk(
     sortedFilters[at] = filterWord(queryCodes[2 * q], queryCodes[2 * q + 1], filterFrom);
     sortedQueries[at] = q;
   }
-  const masks = layer.masks[c];
+  kMasks.set(masks);
   // The chunk distance of a posting reached through a mask is at least the mask's weight (exactly it when unfolded).
-  const slack = new Int32Array(masks.length);
-  for (let m = 0; m < masks.length; m++) slack[m] = radius - popcount32(masks[m]);
-  const offsets = layer.offsets[c];
-  const filters = layer.filters[c];
-  const entries = layer.entries[c];
+  for (let m = 0; m < masks.length; m++) kSlack[m] = radius - popcount32(masks[m]);
+  // The chunk after this one opens the filter word: the kernel drops pairs it also finds (see acceptHit).
+  const next = c + 1 < bits.length ? c + 1 : -1;
+  const nextMask = next < 0 ? 0 : (2 ** bits[next] - 1) >>> 0;
+  const nextThreshold = next < 0 ? -1 : t.plan.thresholds[next];
   const codes = t.codes;
-  const end0 = Math.min(maskTo, masks.length);
+  const firstEntry = t.firstEntry;
+  const entriesOf = t.entriesOf;
   for (let region = 0; region < blocks; region++) {
-    if (offsets[region << blockShift] === offsets[(region + 1) << blockShift]) continue;
-    // Masks sharing their high bits (consecutive, as masks ascend) send one query block into this region.
-    for (let g = maskFrom; g < end0; ) {
-      const high = masks[g] >>> blockShift;
-      let gEnd = g + 1;
-      while (gEnd < end0 && masks[gEnd] >>> blockShift === high) gEnd++;
-      const block = region ^ high;
-      const qFrom = blockStart[block];
-      const qTo = blockStart[block + 1];
-      for (let q = qFrom; q < qTo; q++) {
-        const key = sortedKeys[q];
-        const filter = sortedFilters[q];
-        for (let m = g; m < gEnd; m++) {
-          const bucket = key ^ masks[m];
-          const end = offsets[bucket + 1];
-          const allowed = slack[m];
-          for (let p = offsets[bucket]; p < end; p++) {
-            let x = (filters[p] ^ filter) >>> 0;
-            x = x - ((x >>> 1) & 0x55555555);
-            x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-            if (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24 > allowed) continue;
-            const query = sortedQueries[q];
-            const e = entries[p];
-            const xLo = codes[2 * e] ^ queryCodes[2 * query];
-            const xHi = codes[2 * e + 1] ^ queryCodes[2 * query + 1];
-            if (popcount32(xLo) + popcount32(xHi) <= radius) acceptHit(t, c, xLo, xHi, e, queryOwners[query], out);
-          }
-        }
-      }
-      g = gEnd;
+    const first = region << blockShift;
+    const from = offsets[first];
+    const to = offsets[first + regionBuckets];
+    if (from === to) continue;
+    kOffsets.set(offsets.subarray(first, first + regionBuckets + 1));
+    kPostings.set(filters.subarray(from, to));
+    const scan = () => arrays.scan(region, blockShift, masksAt, slackAt, maskFrom, maskEnd, blockStartAt, keysAt, filtersAt, offsetsAt, postingsAt, nextMask, nextThreshold, hitsAt, hits.length / 2);
+    let found = scan();
+    if (found > hits.length / 2) {
+      arrays.growLast(2 * found);
+      [kMasks, kSlack, blockStart, sortedKeys, sortedFilters, sortedQueries, kOffsets, kPostings, hits] = arrays.views();
+      found = scan();
+    }
+    for (let h = 0; h < found; h++) {
+      const query = sortedQueries[hits[2 * h]];
+      const e = entries[hits[2 * h + 1]];
+      const queryImage = queryOwners[query];
+      // The query's own image (an anchor among its own probes) is the commonest hit: skipped before reading the code.
+      if (queryImage < entriesOf.length && (e - firstEntry[queryImage]) >>> 0 < entriesOf[queryImage]) continue;
+      const xLo = codes[2 * e] ^ queryCodes[2 * query];
+      const xHi = codes[2 * e + 1] ^ queryCodes[2 * query + 1];
+      if (popcount32(xLo) + popcount32(xHi) <= radius) acceptHit(t, c, xLo, xHi, e, queryImage, out);
     }
   }
 }
 
-/** Keeps a hit only in the first chunk within its chunk radius, so each code pair is reported once. */
+/** Keeps a hit only in the last chunk within its chunk radius, so each code pair is reported once. */
 function acceptHit(t: TableSnapshot, chunk: number, xLo: number, xHi: number, entry: number, queryImage: number, out: PairBuffer): void {
   const { starts, bits, thresholds } = t.plan;
   if (popcount32(extractBits(xLo, xHi, starts[chunk], bits[chunk])) > thresholds[chunk]) return;
-  for (let c = 0; c < chunk; c++) {
+  for (let c = chunk + 1; c < bits.length; c++) {
     if (thresholds[c] >= 0 && popcount32(extractBits(xLo, xHi, starts[c], bits[c])) <= thresholds[c]) return;
   }
   const owner = ownerIn(t, entry);

@@ -39,6 +39,27 @@ describe('splitSearch', () => {
     });
   });
 
+  it('cuts many queries into ranges first, each (query, mask) of a chunk in exactly one piece', () => {
+    const table = new MultiIndexHashTable(chooseChunkPlan(8, 5000), 5000);
+    for (const image of clusteredImages(500, 5)) table.set(image.id, image.probes, 0, image.probes.length / 2);
+    const snapshot = table.snapshot();
+    const queries = 3000;
+    const codes = new Uint32Array(2 * queries);
+    const tasks = splitSearch(snapshot, codes, new Uint32Array(queries), 8);
+    for (let c = 0; c < snapshot.plan.bits.length; c++) {
+      const masks = snapshot.layers[0].masks[c].length;
+      const covered = new Uint8Array(queries * masks);
+      for (const task of tasks.filter((t) => t.chunk === c)) {
+        // Query ranges are views of the given codes: their offset gives the range.
+        const first = task.queryCodes.byteOffset / 8;
+        expect(task.queryCodes.length).toBe(2 * task.queryOwners.length);
+        for (let q = first; q < first + task.queryOwners.length; q++) for (let m = task.maskFrom; m < task.maskTo; m++) covered[q * masks + m]++;
+      }
+      expect(covered.every((n) => n === 1)).toBe(true);
+    }
+    expect(new Set(tasks.map((t) => t.queryCodes.byteOffset)).size).toBeGreaterThan(1);
+  });
+
   it('pieces together give the sequential search, each code pair once', () => {
     const images = clusteredImages(400, 8);
     const table = new MultiIndexHashTable(chooseChunkPlan(10, 3000), 3000);
@@ -51,7 +72,7 @@ describe('splitSearch', () => {
     const tasks = splitSearch(table.snapshot(), codes, owners, 7);
     // Raw hits (one per code pair): disjoint mask ranges must not report a code pair twice.
     const raw = new PairBuffer();
-    for (const task of tasks) searchChunk(task.table, task.layer, task.chunk, task.maskFrom, task.maskTo, codes, owners, raw);
+    for (const task of tasks) searchChunk(task.table, task.layer, task.chunk, task.maskFrom, task.maskTo, task.queryCodes, task.queryOwners, raw);
     expect(raw.length).toBe(sequential.length);
     // A task returns each image pair once, however many of its code pairs matched.
     const pieced = new PairBuffer();

@@ -6,8 +6,8 @@ import { PairBuffer } from './pair-list';
 
 /**
  * One piece of a candidate search: the neighbour masks [maskFrom, maskTo) of one chunk of one layer of a table
- * snapshot, for a set of query codes. Pieces over disjoint mask ranges never report the same code pair, and
- * their union is the whole search, so a search split into pieces gives exactly the sequential result.
+ * snapshot, for a range of the query codes. Pieces over disjoint (query, mask) ranges never report the same code
+ * pair, and their union is the whole search, so a search split into pieces gives exactly the sequential result.
  */
 export interface SearchTask {
   readonly table: TableSnapshot;
@@ -151,12 +151,16 @@ export function createSearchPool(threads = 2): SearchPool {
 
 /** Relative cost of one bucket lookup vs one scanned posting, for splitting work into even pieces. */
 const LOOKUP_VS_SCAN = 8;
+/** Queries per task at most: a thread's sorted copy of them costs 12 bytes a query (see searchChunk). */
+const MAX_TASK_QUERIES = 1 << 20;
 
 /**
- * Splits a search of `table` by `queryCount` queries into pieces (chunk × layer × mask range) of roughly
- * equal estimated cost, about `pieces` in all, largest first.
+ * Splits a search of `table` by the given queries into pieces (chunk × layer × query range × mask range) of
+ * roughly equal estimated cost, about `pieces` in all (more when there are many queries), largest first. Query
+ * ranges come first: a task sorts its queries once, so cutting the masks instead would sort them again per piece.
  */
 export function splitSearch(table: TableSnapshot, queryCodes: Uint32Array, queryOwners: Uint32Array, pieces: number): SearchTask[] {
+  const queries = queryOwners.length;
   const parts: { layer: number; chunk: number; masks: number; perMask: number }[] = [];
   table.layers.forEach((layer, l) => {
     const entries = layer.to - layer.from;
@@ -170,11 +174,26 @@ export function splitSearch(table: TableSnapshot, queryCodes: Uint32Array, query
   const total = parts.reduce((s, p) => s + p.masks * p.perMask, 0);
   const tasks: (SearchTask & { cost: number })[] = [];
   for (const p of parts) {
-    const n = Math.max(1, Math.min(p.masks, Math.round((pieces * p.masks * p.perMask) / Math.max(1, total))));
-    for (let i = 0; i < n; i++) {
-      const maskFrom = Math.floor((i * p.masks) / n);
-      const maskTo = Math.floor(((i + 1) * p.masks) / n);
-      tasks.push({ table, layer: p.layer, chunk: p.chunk, maskFrom, maskTo, queryCodes, queryOwners, cost: (maskTo - maskFrom) * p.perMask });
+    const n = Math.max(1, Math.round((pieces * p.masks * p.perMask) / Math.max(1, total)));
+    const queryPieces = Math.max(1, Math.min(queries, Math.max(n, Math.ceil(queries / MAX_TASK_QUERIES))));
+    const maskPieces = Math.min(p.masks, Math.ceil(n / queryPieces));
+    for (let i = 0; i < queryPieces; i++) {
+      const queryFrom = Math.floor((i * queries) / queryPieces);
+      const queryTo = Math.floor(((i + 1) * queries) / queryPieces);
+      for (let j = 0; j < maskPieces; j++) {
+        const maskFrom = Math.floor((j * p.masks) / maskPieces);
+        const maskTo = Math.floor(((j + 1) * p.masks) / maskPieces);
+        tasks.push({
+          table,
+          layer: p.layer,
+          chunk: p.chunk,
+          maskFrom,
+          maskTo,
+          queryCodes: queryCodes.subarray(2 * queryFrom, 2 * queryTo),
+          queryOwners: queryOwners.subarray(queryFrom, queryTo),
+          cost: (maskTo - maskFrom) * p.perMask * (queryTo - queryFrom),
+        });
+      }
     }
   }
   return tasks.sort((x, y) => y.cost - x.cost).map(({ cost: _cost, ...task }) => task);
