@@ -1,6 +1,10 @@
 // The hot loop of a multi-index hashing search (searchChunk in ../src/multi-index-hash-table.ts), in WebAssembly for
 // native popcount and SIMD: the filter-word test of every posting a region scan reaches. Built by `nx build clustering`.
 
+const ONES = i16x8.splat(1);
+const LANES = i32x4(0, 1, 2, 3);
+const FOUR = i32x4.splat(4);
+
 /** First free byte after the module's own data: the caller lays out its buffers from here. */
 export function heapBase(): usize {
   return __heap_base;
@@ -17,7 +21,8 @@ export function heapBase(): usize {
  *
  * u32 arrays: masks/slack per mask; blockStart per query block (+1); keys/filters per sorted query; offsets of the
  * region's buckets (absolute posting indices, 2^blockShift + 1 words); postings = the filter words of the region's
- * postings from offsets[0] on, readable 3 words past their end (4 are read at once).
+ * postings from offsets[0] on, readable stretch + 3 words past their end (at least `stretch` are read per bucket,
+ * 4 at a time).
  */
 export function scanRegion(
   region: u32,
@@ -33,6 +38,7 @@ export function scanRegion(
   postings: usize,
   nextMask: u32,
   nextThreshold: i32,
+  stretch: u32,
   hits: usize,
   capacity: u32,
 ): u32 {
@@ -54,13 +60,18 @@ export function scanRegion(
         const bucket = (key ^ load<u32>(masks + (<usize>m << 2))) & low;
         const from = load<u32>(offsets + (<usize>bucket << 2)) - base;
         const to = load<u32>(offsets + ((<usize>bucket + 1) << 2)) - base;
-        const allowed = i32x4.splat(load<u32>(slack + (<usize>m << 2)));
-        for (let p = from; p < to; p += 4) {
+        // Lanes with distance ≤ slack are those below slack + 1.
+        const limit = i32x4.splat(load<u32>(slack + (<usize>m << 2)) + 1);
+        const end = i32x4.splat(to);
+        // At least a fixed stretch (about a bucket's size) is read, so the loop's exit is predictable: lanes past
+        // the bucket's end (the next bucket's words, or padding) are masked off instead of ending the loop there.
+        const stop = max(to, from + stretch);
+        let lanes = i32x4.add(LANES, i32x4.splat(from));
+        for (let p = from; p < stop; p += 4) {
           const bits = i8x16.popcnt(v128.xor(v128.load(postings + (<usize>p << 2)), filter));
-          const distance = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(bits));
-          let pass = i32x4.bitmask(i32x4.le_u(distance, allowed));
-          // Lanes past the bucket's end read the next bucket's words (or padding): dropped.
-          if (to - p < 4) pass &= (1 << (to - p)) - 1;
+          const distance = i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(bits), ONES);
+          let pass = i32x4.bitmask(v128.and(i32x4.lt_s(distance, limit), i32x4.lt_s(lanes, end)));
+          lanes = i32x4.add(lanes, FOUR);
           while (pass != 0) {
             const posting = p + ctz(pass);
             pass &= pass - 1;

@@ -27,6 +27,7 @@ interface KernelExports {
     postings: number,
     nextMask: number,
     nextThreshold: number,
+    stretch: number,
     hits: number,
     capacity: number,
   ): number;
