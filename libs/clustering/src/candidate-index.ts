@@ -168,6 +168,7 @@ export class CandidateIndex {
     this.checkPool(pool);
     this.searching++;
     try {
+      await this.prepareOn(pool);
       const out = new PairBuffer(this.anchors.size);
       const [codes, owners] = this.anchors.liveCodes(this.shared);
       await searchOnPool(pool, this.probes.snapshot(), codes, owners, out);
@@ -182,6 +183,7 @@ export class CandidateIndex {
     this.checkPool(pool);
     this.searching++;
     try {
+      await this.prepareOn(pool);
       const out = new PairBuffer(ids.length * 4);
       const [anchorCodes, anchorOwners] = this.codesOf(this.anchors, ids);
       const [probeCodes, probeOwners] = this.codesOf(this.probes, ids);
@@ -222,6 +224,25 @@ export class CandidateIndex {
   prepare(): void {
     this.anchors.prepare();
     this.probes.prepare();
+  }
+
+  /** prepare() with every chunk's counting sort a task on the pool (the async searches call it first). */
+  async prepareAsync(pool: SearchPool): Promise<void> {
+    this.checkPool(pool);
+    this.searching++;
+    try {
+      await this.prepareOn(pool);
+    } finally {
+      this.searching--;
+    }
+  }
+
+  private async prepareOn(pool: SearchPool): Promise<void> {
+    const pending = [this.anchors.beginPrepare(), this.probes.beginPrepare()].filter((p) => p !== undefined);
+    // Largest first, so the last task to start is a short one.
+    const builds = pending.flatMap((p) => p.builds).sort((x, y) => y.count - x.count);
+    await Promise.all(builds.map((build) => pool.run({ build })));
+    for (const p of pending) p.finish();
   }
 
   /**

@@ -302,6 +302,44 @@ export function searchSnapshot(t: TableSnapshot, queryCodes: Uint32Array, queryO
 }
 
 /**
+ * The postings of one chunk of one layer to fill (fillChunk): the live entries [from, from + count) of `codes`, or
+ * `live` when some are dead, sorted by their chunk bits [start, start + width) folded onto offsets.length - 1 buckets.
+ */
+export interface ChunkBuild {
+  readonly codes: Uint32Array;
+  readonly from: number;
+  readonly live: Uint32Array | undefined;
+  readonly count: number;
+  readonly start: number;
+  readonly width: number;
+  readonly filterFrom: number;
+  /** Zeroed on entry; bucket b's postings are [offsets[b], offsets[b + 1]) on return. */
+  readonly offsets: Uint32Array;
+  readonly filters: Uint32Array;
+  readonly entries: Uint32Array;
+}
+
+/** Counting sort of a chunk's entries by key; keys are recomputed rather than stored (4 bytes per entry less at the peak). */
+export function fillChunk(b: ChunkBuild): void {
+  const { codes, from, live, count, start, width, filterFrom, offsets, filters, entries } = b;
+  const fold = offsets.length - 2;
+  for (let i = 0; i < count; i++) {
+    const e = live === undefined ? from + i : live[i];
+    offsets[(extractBits(codes[2 * e], codes[2 * e + 1], start, width) & fold) + 1]++;
+  }
+  for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
+  const cursor = offsets.slice(0, offsets.length - 1);
+  for (let i = 0; i < count; i++) {
+    const e = live === undefined ? from + i : live[i];
+    const lo = codes[2 * e];
+    const hi = codes[2 * e + 1];
+    const at = cursor[extractBits(lo, hi, start, width) & fold]++;
+    filters[at] = filterWord(lo, hi, filterFrom);
+    entries[at] = e;
+  }
+}
+
+/**
  * Exact Hamming-radius search over 64-bit codes, each owned by an image id (several codes per image).
  * Storage is typed arrays only. New codes go to a small tail layer rebuilt lazily before the next search;
  * removed codes are tombstoned; both are folded into the main layer when they grow past a fraction of it.
@@ -455,16 +493,36 @@ export class MultiIndexHashTable {
 
   /** Brings the layers up to date; searches call it, callers may call it to control when the cost is paid. */
   prepare(): void {
-    if (!this.dirty) return;
+    const pending = this.beginPrepare();
+    if (!pending) return;
+    for (const build of pending.builds) fillChunk(build);
+    pending.finish();
+  }
+
+  /**
+   * prepare() in two halves, so the chunks' counting sorts (the costly part) can run elsewhere, e.g. on worker
+   * threads over a shared table: fill every build (fillChunk), then call finish(). Undefined when up to date.
+   * Until finish() the table must not be searched or modified.
+   */
+  beginPrepare(): { readonly builds: readonly ChunkBuild[]; finish(): void } | undefined {
+    if (!this.dirty) return undefined;
     const tailEntries = this.entryCount - this.base.to;
-    if (this.deadCount * 4 > this.entryCount || tailEntries * 8 > this.base.to + 4096) {
+    const rebuild = this.deadCount * 4 > this.entryCount || tailEntries * 8 > this.base.to + 4096;
+    if (rebuild) {
       this.compact();
-      this.base = this.buildLayer(0, this.entryCount);
-      this.tail = EMPTY_LAYER;
-    } else {
-      this.tail = this.buildLayer(this.base.to, this.entryCount);
+      // Entries moved: if the builds never finish, the next prepare starts over from an empty base.
+      this.base = EMPTY_LAYER;
     }
-    this.dirty = false;
+    const [layer, builds] = this.layerFor(rebuild ? 0 : this.base.to, this.entryCount);
+    this.tail = EMPTY_LAYER;
+    return {
+      builds,
+      finish: () => {
+        if (rebuild) this.base = layer;
+        else this.tail = layer;
+        this.dirty = false;
+      },
+    };
   }
 
   /** Searches this table with every live code of `other` (the full-scan path). */
@@ -478,24 +536,25 @@ export class MultiIndexHashTable {
     searchSnapshot(this.snapshot(), queryCodes, queryOwners, out);
   }
 
-  private buildLayer(from: number, to: number): Layer {
+  /** A layer over the live entries in [from, to), with the chunk builds that fill its postings. */
+  private layerFor(from: number, to: number): [Layer, ChunkBuild[]] {
     const { starts, bits, thresholds } = this.plan;
     let liveCount = 0;
     this.forEachLiveRun(from, to, (_start, count) => (liveCount += count));
     // Entries are listed only when some are dead: a fresh bulk load would spend 4 bytes per entry on [from, to).
     let live: Uint32Array | undefined;
     if (liveCount < to - from) {
-      const list = new Uint32Array(liveCount);
+      const list = allocUint32(liveCount, this.shared);
       let n = 0;
       this.forEachLiveRun(from, to, (start, count) => {
         for (let k = 0; k < count; k++) list[n++] = start + k;
       });
       live = list;
     }
-    const codes = this.codes;
     // One bucket per live entry or so: bigger tables only add cache misses, smaller ones add scans.
     const wanted = Math.max(10, Math.ceil(Math.log2(liveCount + 1)) + 1);
     const layer: Layer = { from, to, tableBits: [], blockBits: [], offsets: [], filters: [], entries: [], masks: [] };
+    const builds: ChunkBuild[] = [];
     for (let c = 0; c < bits.length; c++) {
       if (thresholds[c] < 0) {
         layer.tableBits.push(0);
@@ -507,37 +566,28 @@ export class MultiIndexHashTable {
         continue;
       }
       const tableBits = Math.min(bits[c], wanted);
-      const fold = (1 << tableBits) - 1;
-      const start = starts[c];
-      const width = bits[c];
-      // Counting sort by key; keys are recomputed rather than stored (4 bytes per entry less at the peak).
-      const offsets = allocUint32((1 << tableBits) + 1, this.shared);
-      for (let i = 0; i < liveCount; i++) {
-        const e = live === undefined ? from + i : live[i];
-        offsets[(extractBits(codes[2 * e], codes[2 * e + 1], start, width) & fold) + 1]++;
-      }
-      for (let k = 1; k < offsets.length; k++) offsets[k] += offsets[k - 1];
-      const cursor = offsets.slice(0, offsets.length - 1);
-      const filters = allocUint32(liveCount, this.shared);
-      const entries = allocUint32(liveCount, this.shared);
-      const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
-      for (let i = 0; i < liveCount; i++) {
-        const e = live === undefined ? from + i : live[i];
-        const lo = codes[2 * e];
-        const hi = codes[2 * e + 1];
-        const at = cursor[extractBits(lo, hi, start, width) & fold]++;
-        filters[at] = filterWord(lo, hi, filterFrom);
-        entries[at] = e;
-      }
+      const build: ChunkBuild = {
+        codes: this.codes,
+        from,
+        live,
+        count: liveCount,
+        start: starts[c],
+        width: bits[c],
+        filterFrom: (starts[c] + bits[c]) % CODE_BITS,
+        offsets: allocUint32((1 << tableBits) + 1, this.shared),
+        filters: allocUint32(liveCount, this.shared),
+        entries: allocUint32(liveCount, this.shared),
+      };
+      builds.push(build);
       layer.tableBits.push(tableBits);
       layer.blockBits.push(regionBits(tableBits, liveCount));
-      layer.offsets.push(offsets);
-      layer.filters.push(filters);
-      layer.entries.push(entries);
+      layer.offsets.push(build.offsets);
+      layer.filters.push(build.filters);
+      layer.entries.push(build.entries);
       // Masks confined to the table's bits: flips above them land in the same (folded) bucket.
       layer.masks.push(neighbourMasks(tableBits, thresholds[c]));
     }
-    return layer;
+    return [layer, builds];
   }
 
   /** Drops tombstoned entries, keeping live ones in order (an image's codes are always contiguous). */

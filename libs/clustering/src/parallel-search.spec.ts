@@ -140,6 +140,16 @@ describe.each([
     expect(asStrings(await index.allCandidatePairsAsync(pool))).toEqual(asStrings(index.allCandidatePairs()));
   });
 
+  it('prepareAsync builds both tables on the pool: the same pairs as a sequential prepare', async () => {
+    const index = indexOf(images, 8, true);
+    await index.prepareAsync(pool);
+    const viaPool = asStrings(index.allCandidatePairs());
+    const sequential = indexOf(images, 8, true);
+    sequential.prepare();
+    expect(viaPool).toEqual(asStrings(sequential.allCandidatePairs()));
+    expect(viaPool.length).toBeGreaterThan(200);
+  });
+
   it('refuses changes to the index while a parallel search runs', async () => {
     const index = indexOf(images, 8, true);
     const search = index.allCandidatePairsAsync(pool);
@@ -157,6 +167,15 @@ describe('WorkerSearchPool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('prepareAsync runs one build task per searched chunk of each table', async () => {
+    const pool = new InProcessSearchPool(2);
+    const index = indexOf(clusteredImages(300, 3), 8, false, 3);
+    await index.prepareAsync(pool);
+    expect(pool.tasksRun).toBe(6);
+    await index.prepareAsync(pool);
+    expect(pool.tasksRun).toBe(6);
   });
 
   it('the in-process pool really splits the work', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { searchChunk, TableSnapshot } from './multi-index-hash-table';
+import { ChunkBuild, fillChunk, searchChunk, TableSnapshot } from './multi-index-hash-table';
 import { PairBuffer } from './pair-list';
 
 /**
@@ -26,11 +26,23 @@ export function runSearchTask(task: SearchTask): Uint32Array {
   return out.uniqueWords();
 }
 
+/** Work a pool runs: a piece of a search, or the counting sort of one chunk of a table being prepared (in place). */
+export type PoolTask = SearchTask | { readonly build: ChunkBuild };
+
+/** Runs a pool task: a search task's pairs, or no words for a build. */
+export function runPoolTask(task: PoolTask): Uint32Array {
+  if ('build' in task) {
+    fillChunk(task.build);
+    return new Uint32Array(0);
+  }
+  return runSearchTask(task);
+}
+
 /** Where search tasks run: worker threads (WorkerSearchPool) or the calling thread (InProcessSearchPool). */
 export interface SearchPool {
   /** Number of tasks that can run at once; work is split into a few pieces per lane. */
   readonly size: number;
-  run(task: SearchTask): Promise<Uint32Array>;
+  run(task: PoolTask): Promise<Uint32Array>;
   close(): Promise<void>;
 }
 
@@ -44,10 +56,10 @@ export class InProcessSearchPool implements SearchPool {
 
   constructor(readonly size = 2) {}
 
-  async run(task: SearchTask): Promise<Uint32Array> {
+  async run(task: PoolTask): Promise<Uint32Array> {
     await Promise.resolve();
     this.tasksRun++;
-    return runSearchTask(task);
+    return runPoolTask(task);
   }
 
   async close(): Promise<void> {
@@ -61,7 +73,7 @@ interface Lane {
 }
 
 interface Queued {
-  readonly task: SearchTask;
+  readonly task: PoolTask;
   readonly resolve: (words: Uint32Array) => void;
   readonly reject: (error: Error) => void;
 }
@@ -109,7 +121,7 @@ export class WorkerSearchPool implements SearchPool {
     }
   }
 
-  run(task: SearchTask): Promise<Uint32Array> {
+  run(task: PoolTask): Promise<Uint32Array> {
     if (this.closed) return Promise.reject(new Error('search pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });

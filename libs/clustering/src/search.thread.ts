@@ -1,10 +1,10 @@
-// Worker-thread entry of WorkerSearchPool: runs search tasks on SharedArrayBuffer-backed table snapshots.
+// Worker-thread entry of WorkerSearchPool: runs search and build tasks on SharedArrayBuffer-backed tables.
 import { parentPort } from 'node:worker_threads';
-import { runSearchTask, SearchTask } from './parallel-search';
+import { PoolTask, runPoolTask } from './parallel-search';
 
 if (!parentPort) throw new Error('search.thread must run in a worker thread');
 const port = parentPort;
-port.on('message', (task: SearchTask) => {
-  const words = runSearchTask(task);
+port.on('message', (task: PoolTask) => {
+  const words = runPoolTask(task);
   port.postMessage(words, [words.buffer as ArrayBuffer]);
 });

@@ -171,7 +171,8 @@ async function runOnce(fit) {
   data.anchorCodes = data.probeCodes = undefined;
   // Returns that copy's memory now rather than at some later collection (children run with --expose-gc).
   globalThis.gc?.();
-  index.prepare();
+  // The chunks' counting sorts run on the pool's threads, as the worker's async search does.
+  await index.prepareAsync(pool);
   const tBuild = performance.now();
   const rssBuilt = process.memoryUsage.rss();
   const candidates = await index.allCandidatePairsAsync(pool);

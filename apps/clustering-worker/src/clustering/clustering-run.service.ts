@@ -136,7 +136,7 @@ export class ClusteringRunService implements OnModuleDestroy {
     const report: RunReport = { searchable: index.size, processed: pending.length + departed.length, candidatePairs: 0, verifiedEdges: 0, created: 0, updated: 0, deleted: 0, timings };
     if (!pending.length && !departed.length) return report;
 
-    index.prepare();
+    // The search prepares the index itself: on the search pool's threads when it runs there.
     const candidates = await findCandidates(index, Uint32Array.from(pending, (p) => p.seq), searchPool);
     report.candidatePairs = candidates.length;
     lap('candidates');
