@@ -164,7 +164,7 @@ export function createSearchPool(threads = 2): SearchPool {
 /** Relative cost of one bucket lookup vs one scanned posting, for splitting work into even pieces. */
 const LOOKUP_VS_SCAN = 8;
 /** Queries per task at most: a thread's sorted copy of them costs 12 bytes a query (see searchChunk). */
-const MAX_TASK_QUERIES = 1 << 20;
+const MAX_TASK_QUERIES = 1 << 19;
 
 /**
  * Splits a search of `table` by the given queries into pieces (chunk × layer × query range × mask range) of
