@@ -2,8 +2,6 @@
 // native popcount and SIMD: the filter-word test of every posting a region scan reaches. Built by `nx build clustering`.
 
 const ONES = i16x8.splat(1);
-const LANES = i32x4(0, 1, 2, 3);
-const FOUR = i32x4.splat(4);
 
 /** First free byte after the module's own data: the caller lays out its buffers from here. */
 export function heapBase(): usize {
@@ -21,8 +19,8 @@ export function heapBase(): usize {
  *
  * u32 arrays: masks/slack per mask; blockStart per query block (+1); keys/filters per sorted query; offsets of the
  * region's buckets (absolute posting indices, 2^blockShift + 1 words); postings = the filter words of the region's
- * postings from offsets[0] on, readable stretch + 3 words past their end (at least `stretch` are read per bucket,
- * 4 at a time).
+ * postings from offsets[0] on, readable stretch + 7 words past their end (at least `stretch` are read per bucket,
+ * 8 at a time; `stretch` is a multiple of 8).
  */
 export function scanRegion(
   region: u32,
@@ -62,20 +60,20 @@ export function scanRegion(
         const to = load<u32>(offsets + ((<usize>bucket + 1) << 2)) - base;
         // Lanes with distance ≤ slack are those below slack + 1.
         const limit = i32x4.splat(load<u32>(slack + (<usize>m << 2)) + 1);
-        const end = i32x4.splat(to);
-        // At least a fixed stretch (about a bucket's size) is read, so the loop's exit is predictable: lanes past
-        // the bucket's end (the next bucket's words, or padding) are masked off instead of ending the loop there.
+        // At least a fixed stretch (about a bucket's size) is read, so the loop's exit is predictable: postings past
+        // the bucket's end (the next bucket's words, or padding) are dropped among the rare passes instead.
         const stop = max(to, from + stretch);
-        let lanes = i32x4.add(LANES, i32x4.splat(from));
-        for (let p = from; p < stop; p += 4) {
-          const bits = i8x16.popcnt(v128.xor(v128.load(postings + (<usize>p << 2)), filter));
-          const distance = i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(bits), ONES);
-          let pass = i32x4.bitmask(v128.and(i32x4.lt_s(distance, limit), i32x4.lt_s(lanes, end)));
-          lanes = i32x4.add(lanes, FOUR);
+        for (let p = from; p < stop; p += 8) {
+          const at = postings + (<usize>p << 2);
+          const low4 = i8x16.popcnt(v128.xor(v128.load(at), filter));
+          const high4 = i8x16.popcnt(v128.xor(v128.load(at, 16), filter));
+          const d0 = i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(low4), ONES);
+          const d1 = i32x4.dot_i16x8_s(i16x8.extadd_pairwise_i8x16_u(high4), ONES);
+          let pass = i32x4.bitmask(i32x4.lt_s(d0, limit)) | (i32x4.bitmask(i32x4.lt_s(d1, limit)) << 4);
           while (pass != 0) {
             const posting = p + ctz(pass);
             pass &= pass - 1;
-            if (<i32>popcnt((load<u32>(postings + (<usize>posting << 2)) ^ word) & nextMask) <= nextThreshold) continue;
+            if (posting >= to || <i32>popcnt((load<u32>(postings + (<usize>posting << 2)) ^ word) & nextMask) <= nextThreshold) continue;
             if (found < capacity) {
               const at = hits + (<usize>found << 3);
               store<u32>(at, q);

@@ -161,6 +161,14 @@ describe('CandidateIndex', () => {
     expect(asStrings(CandidateIndex.build({ radius: 8 }, batch).allCandidatePairs())).toEqual(bruteForcePairs(images, 8));
   });
 
+  it('finds every pair when one region of the table holds far more passes than the kernel first has room for', () => {
+    const index = new CandidateIndex({ radius: 8 });
+    // 400 images with one and the same code: 160,000 code pairs in one bucket (the kernel starts with room for 16,384).
+    const code = new Uint32Array([0x0f0f_1234, 0x89ab_f0f0]);
+    for (let id = 0; id < 400; id++) index.add(id, code, code);
+    expect(index.allCandidatePairs().length).toBe((400 * 399) / 2);
+  });
+
   it('accepts BigUint64Array codes', () => {
     const index = new CandidateIndex({ radius: 2 });
     index.add(1, new BigUint64Array([0xffff_0000_0000_0001n]), new BigUint64Array([0xffff_0000_0000_0001n]));

@@ -216,14 +216,14 @@ export function searchChunk(
   const offsets = layer.offsets[c];
   const filters = layer.filters[c];
   const entries = layer.entries[c];
-  // Postings every bucket scan reads (see the kernel): about 1.5 mean bucket sizes, in whole 4-word reads (measured best).
-  const stretch = 4 * Math.max(1, Math.round((1.5 * offsets[offsets.length - 1]) / (fold + 1) / 4));
+  // Postings every bucket scan reads (see the kernel): about 1.5 mean bucket sizes, in whole 8-word steps (measured best).
+  const stretch = 8 * Math.max(1, Math.round((1.5 * offsets[offsets.length - 1]) / (fold + 1) / 8));
   let regionPostings = 0;
   for (let region = 0; region < blocks; region++) {
     regionPostings = Math.max(regionPostings, offsets[(region + 1) << blockShift] - offsets[region << blockShift]);
   }
   // masks, slack, block starts, sorted keys, filter words, query indices and codes, region offsets and postings, hits.
-  const arrays = new KernelArrays([masks.length, masks.length, blocks + 1, count, count, count, 2 * count, regionBuckets + 1, regionPostings + stretch + 3, 2 * INITIAL_HITS]);
+  const arrays = new KernelArrays([masks.length, masks.length, blocks + 1, count, count, count, 2 * count, regionBuckets + 1, regionPostings + stretch + 7, 2 * INITIAL_HITS]);
   let [kMasks, kSlack, blockStart, sortedKeys, sortedFilters, sortedQueries, sortedCodes, kOffsets, kPostings, hits] = arrays.views();
   const [masksAt, slackAt, blockStartAt, keysAt, filtersAt, , , offsetsAt, postingsAt, hitsAt] = arrays.at;
   const filterFrom = (starts[c] + bits[c]) % CODE_BITS;
