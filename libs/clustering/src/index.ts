@@ -5,7 +5,7 @@ export { chooseChunkPlan } from './multi-index-hash-table';
 export type { ChunkPlan } from './multi-index-hash-table';
 export { CandidateIndex } from './candidate-index';
 export { createSearchPool, InProcessSearchPool, runSearchTask, searchThreadScript, splitSearch, WorkerSearchPool } from './parallel-search';
-export type { SearchPool, SearchTask, WorkerSearchPoolOptions } from './parallel-search';
+export type { PoolTask, SearchPool, SearchTask, WorkerSearchPoolOptions } from './parallel-search';
 export type { TableSnapshot } from './multi-index-hash-table';
 export type { CandidateIndexOptions, Codes, DescriptorBatch } from './candidate-index';
 export { UnionFind, connectedComponents } from './grouping';
