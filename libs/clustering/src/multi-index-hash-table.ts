@@ -176,8 +176,9 @@ function ownerIn(t: TableSnapshot, entry: number): number {
   return t.runOwners[lo];
 }
 
+/** Whether `entry` is one of the current codes of image `owner` (false for an id the table never held). */
 function isLiveIn(t: TableSnapshot, entry: number, owner: number): boolean {
-  return (entry - t.firstEntry[owner]) >>> 0 < t.entriesOf[owner];
+  return owner < t.entriesOf.length && (entry - t.firstEntry[owner]) >>> 0 < t.entriesOf[owner];
 }
 
 /** Initial room for filter passes of one region scan (pairs); grown when a region has more. */
@@ -252,8 +253,6 @@ export function searchChunk(
   const nextMask = next < 0 ? 0 : (2 ** bits[next] - 1) >>> 0;
   const nextThreshold = next < 0 ? -1 : t.plan.thresholds[next];
   const codes = t.codes;
-  const firstEntry = t.firstEntry;
-  const entriesOf = t.entriesOf;
   for (let region = 0; region < blocks; region++) {
     const first = region << blockShift;
     const from = offsets[first];
@@ -276,7 +275,7 @@ export function searchChunk(
       if (popcount32(xLo) + popcount32(xHi) > radius) continue;
       const queryImage = queryOwners[sortedQueries[q]];
       // The query's own image (an anchor among its own probes) is the commonest pair: skipped before the owner search.
-      if (queryImage < entriesOf.length && (e - firstEntry[queryImage]) >>> 0 < entriesOf[queryImage]) continue;
+      if (isLiveIn(t, e, queryImage)) continue;
       acceptHit(t, c, xLo, xHi, e, queryImage, out);
     }
   }
